@@ -1,0 +1,117 @@
+/**
+ * Options of `createRuntime`, in three parts: what a caller may pass (with defaults documented),
+ * the resolved form, and the one function that fills defaults and validates.
+ */
+import type { Manifest } from '../core/manifest.js';
+import type { ProviderPreference, SchedulerConfig } from '../protocol/messages.js';
+
+export interface RuntimeOptions {
+  /**
+   * URL of the manifest; relative URLs resolve against the page.
+   * @default 'models/manifest.json'
+   */
+  manifestUrl?: string;
+  /** A manifest object to use instead of fetching `manifestUrl`; file paths still resolve against `manifestUrl`. */
+  manifest?: Manifest;
+  /**
+   * Device memory the resident variants may use, in bytes. Footprints are estimates from the
+   * manifest, because WebGPU reports no free memory.
+   * @default 67108864 (64 MiB)
+   */
+  memoryBudgetBytes?: number;
+  /**
+   * `'auto'` uses WebGPU when an adapter exists, else WASM.
+   * @default 'auto'
+   */
+  provider?: ProviderPreference;
+  /** Base URL of onnxruntime-web's `.wasm` files, when they are served apart from the bundle. */
+  ortWasmBase?: string;
+  /**
+   * Expected utility, in requests answered correctly, that loading a variant must gain over the
+   * best resident choice.
+   * @default 0.5
+   */
+  swapMargin?: number;
+  /**
+   * How long, in milliseconds, the scheduler may hold a partial batch waiting for more requests.
+   * @default 0
+   */
+  maxQueueDelayMs?: number;
+  /**
+   * Timed runs per batch size when measuring latency profiles at start.
+   * @default 3
+   */
+  profileRuns?: number;
+  /**
+   * Variant ids to serve, for pinning a variant (a fixed-variant baseline, a test of one model);
+   * every variant of the manifest when omitted. Each id must exist in the manifest.
+   */
+  variants?: string[];
+  /**
+   * Name of the IndexedDB database that caches model bytes.
+   * @default 'sneakpeek-models'
+   */
+  storeName?: string;
+}
+
+const DEFAULTS = Object.freeze({
+  manifestUrl: 'models/manifest.json',
+  memoryBudgetBytes: 64 * 1024 * 1024,
+  provider: 'auto' as ProviderPreference,
+  swapMargin: 0.5,
+  maxQueueDelayMs: 0,
+  profileRuns: 3,
+  storeName: 'sneakpeek-models',
+});
+
+const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm'];
+
+/** Fills defaults, resolves URLs against `base` and validates every option. */
+export function resolveRuntimeOptions(options: RuntimeOptions, base: string): SchedulerConfig {
+  const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULTS.memoryBudgetBytes;
+  if (!Number.isFinite(memoryBudgetBytes) || memoryBudgetBytes <= 0) {
+    throw new RangeError(`Option memoryBudgetBytes is ${memoryBudgetBytes}; pass a positive number of bytes, for example 67108864 for 64 MiB.`);
+  }
+  const provider = options.provider ?? DEFAULTS.provider;
+  if (!PROVIDERS.includes(provider)) {
+    throw new RangeError(`Option provider is "${String(provider)}"; pass one of ${PROVIDERS.map((name) => `"${name}"`).join(', ')}.`);
+  }
+  const swapMargin = options.swapMargin ?? DEFAULTS.swapMargin;
+  if (!Number.isFinite(swapMargin) || swapMargin < 0) {
+    throw new RangeError(`Option swapMargin is ${swapMargin}; pass a number ≥ 0 (expected utility, in requests).`);
+  }
+  const maxQueueDelayMs = options.maxQueueDelayMs ?? DEFAULTS.maxQueueDelayMs;
+  if (!Number.isFinite(maxQueueDelayMs) || maxQueueDelayMs < 0) {
+    throw new RangeError(`Option maxQueueDelayMs is ${maxQueueDelayMs}; pass a number of milliseconds ≥ 0.`);
+  }
+  const profileRuns = options.profileRuns ?? DEFAULTS.profileRuns;
+  if (!Number.isInteger(profileRuns) || profileRuns < 1) {
+    throw new RangeError(`Option profileRuns is ${profileRuns}; pass a whole number ≥ 1.`);
+  }
+
+  let manifestUrl: string;
+  try {
+    manifestUrl = new URL(options.manifestUrl ?? DEFAULTS.manifestUrl, base).href;
+  } catch (error) {
+    throw new TypeError(`Option manifestUrl "${options.manifestUrl}" is not a valid URL relative to ${base}.`, { cause: error });
+  }
+
+  const config: SchedulerConfig = {
+    manifestUrl,
+    memoryBudgetBytes,
+    providerPreference: provider,
+    swapMargin,
+    maxQueueDelayMs,
+    profileRuns,
+    storeName: options.storeName ?? DEFAULTS.storeName,
+  };
+  if (options.manifest !== undefined) config.manifest = options.manifest;
+  if (options.variants !== undefined) {
+    if (!Array.isArray(options.variants) || options.variants.length === 0 || !options.variants.every((id) => typeof id === 'string')) {
+      throw new TypeError(`Option variants is ${JSON.stringify(options.variants)}; pass a non-empty array of variant ids, or omit it to serve every variant.`);
+    }
+    config.variants = [...options.variants];
+  }
+  if (options.ortWasmBase !== undefined) config.ortWasmBase = new URL(options.ortWasmBase, base).href;
+  return config;
+}

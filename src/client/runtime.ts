@@ -1,0 +1,174 @@
+/**
+ * The main-thread handle of a runtime: starts the scheduler worker, validates and submits
+ * requests, and turns the worker's callbacks into promises and typed events.
+ */
+import * as Comlink from 'comlink';
+import { checkDeadline, checkInput, checkWeight } from '../core/request-checks.js';
+import type {
+  ApplicationInfo,
+  Outcome,
+  ReadyInfo,
+  RuntimeStats,
+  SchedulerApi,
+  StartupProgress,
+} from '../protocol/messages.js';
+import { resolveRuntimeOptions, type RuntimeOptions } from './options.js';
+
+/** One request as a caller submits it. */
+export interface RequestInit {
+  application: string;
+  /**
+   * One record without the batch axis: 8-bit raw values (`Uint8Array`, `Uint8ClampedArray`),
+   * scaled by the application's preprocessing, or already scaled floats.
+   */
+  input: Float32Array | Uint8Array | Uint8ClampedArray | readonly number[];
+  /** Deadline relative to submission, in milliseconds; defaults to the application's. */
+  deadlineMs?: number;
+  /** Absolute deadline on `runtimeClock()`; overrides `deadlineMs`. */
+  deadline?: number;
+  /** Utility weight. @default the application's weight */
+  weight?: number;
+  /** Caller-chosen id; generated when omitted. */
+  id?: string;
+}
+
+/** The runtime's clock: epoch milliseconds with sub-millisecond resolution, shared by all threads. */
+export const runtimeClock = (): number => performance.timeOrigin + performance.now();
+
+export class OutcomeEvent extends Event {
+  static readonly eventName = 'outcome';
+  constructor(readonly outcome: Outcome) {
+    super(OutcomeEvent.eventName);
+  }
+}
+
+export class ProgressEvent extends Event {
+  static readonly eventName = 'progress';
+  constructor(readonly progress: StartupProgress) {
+    super(ProgressEvent.eventName);
+  }
+}
+
+interface RuntimeEventMap {
+  outcome: OutcomeEvent;
+  progress: ProgressEvent;
+}
+
+export class Runtime extends EventTarget {
+  private readonly pending = new Map<string, (outcome: Outcome) => void>();
+  private readonly applications: Map<string, ApplicationInfo>;
+  private nextId = 0;
+  private disposed = false;
+
+  /** @internal Use `createRuntime`. */
+  constructor(
+    private readonly worker: Worker,
+    private readonly scheduler: Comlink.Remote<SchedulerApi>,
+    readonly ready: ReadyInfo,
+  ) {
+    super();
+    this.applications = new Map(ready.applications.map((application) => [application.id, application]));
+  }
+
+  /** Submits one request; resolves with its outcome, rejects if the request is not accepted. */
+  async submit(init: RequestInit): Promise<Outcome> {
+    if (this.disposed) throw new Error('This runtime is disposed; create a new one with createRuntime().');
+    const application = this.applications.get(init.application);
+    if (application === undefined) {
+      throw new RangeError(
+        `Unknown application "${init.application}"; this runtime serves ${[...this.applications.keys()].map((id) => `"${id}"`).join(', ')}.`,
+      );
+    }
+
+    const input = toInput(init.input, application);
+    checkInput(application.id, input, application.inputShape);
+    const arrival = runtimeClock();
+    const deadline = init.deadline ?? arrival + (init.deadlineMs ?? application.defaultDeadlineMs);
+    if (init.deadline === undefined && init.deadlineMs !== undefined && !(init.deadlineMs > 0)) {
+      throw new RangeError(`deadlineMs ${init.deadlineMs} is not positive; a request needs time to run, so pass deadlineMs > 0.`);
+    }
+    checkDeadline(deadline, arrival);
+    const weight = init.weight ?? application.weight;
+    checkWeight(weight);
+    const id = init.id ?? `r${++this.nextId}`;
+    if (this.pending.has(id)) throw new RangeError(`Request id "${id}" is already in use by an open request; give each request a unique id.`);
+
+    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
+    try {
+      await this.scheduler.submit(Comlink.transfer({ id, application: application.id, input, arrival, deadline, weight }, [input.buffer]));
+    } catch (error) {
+      this.pending.delete(id);
+      throw error;
+    }
+    return outcome;
+  }
+
+  stats(): Promise<RuntimeStats> {
+    return this.scheduler.stats();
+  }
+
+  /** Drops what is still queued (each gets a `runtime-disposed` outcome) and stops the workers. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.scheduler.dispose();
+    this.disposed = true;
+    this.worker.terminate();
+  }
+
+  override addEventListener<K extends keyof RuntimeEventMap>(
+    type: K,
+    listener: ((event: RuntimeEventMap[K]) => void) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener as EventListener | null, options);
+  }
+
+  /** @internal Called by the scheduler's listener. */
+  deliver(outcome: Outcome): void {
+    const resolve = this.pending.get(outcome.requestId);
+    this.pending.delete(outcome.requestId);
+    resolve?.(outcome);
+    this.dispatchEvent(new OutcomeEvent(outcome));
+  }
+}
+
+/** Starts the scheduler and inference workers, loads and profiles the models, and resolves when ready. */
+export async function createRuntime(
+  options: RuntimeOptions = {},
+  onProgress?: (progress: StartupProgress) => void,
+): Promise<Runtime> {
+  const config = resolveRuntimeOptions(options, globalThis.location?.href ?? 'http://127.0.0.1/');
+  const worker = new Worker(new URL('../scheduler/worker.ts', import.meta.url), { type: 'module', name: 'scheduler' });
+  const scheduler = Comlink.wrap<SchedulerApi>(worker);
+
+  // Outcomes may arrive before `start` resolves only if requests were submitted, which needs the
+  // runtime object, so the listener can forward to a runtime created after `start`.
+  let runtime: Runtime | undefined;
+  const listener = Comlink.proxy({
+    onOutcome: (outcome: Outcome) => runtime?.deliver(outcome),
+    onProgress: (progress: StartupProgress) => {
+      onProgress?.(progress);
+      runtime?.dispatchEvent(new ProgressEvent(progress));
+    },
+  });
+
+  try {
+    const ready = await scheduler.start(config, listener);
+    runtime = new Runtime(worker, scheduler, ready);
+    return runtime;
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+}
+
+function toInput(input: RequestInit['input'], application: ApplicationInfo): Float32Array {
+  if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) {
+    return Float32Array.from(input, (value) => value * application.inputScale);
+  }
+  if (input instanceof Float32Array) return input.slice();
+  if (Array.isArray(input)) return Float32Array.from(input);
+  throw new TypeError(
+    `Input for application "${application.id}" is ${Object.prototype.toString.call(input)}; pass a Float32Array, Uint8Array, Uint8ClampedArray or an array of numbers.`,
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Start-up measurement of one variant on the inference worker's provider: load cost (session
+ * creation plus one warm run) and the median service time at a few batch sizes, timed from this
+ * worker so the Comlink round trip is part of the figure the policy plans with.
+ */
+import type { Remote } from 'comlink';
+import * as Comlink from 'comlink';
+import type { ApplicationManifest, ModelEntry } from '../core/manifest.js';
+import type { LatencyPoint } from '../core/model.js';
+import type { InferenceApi } from '../protocol/messages.js';
+
+export interface VariantMeasurement {
+  loadMs: number;
+  latency: LatencyPoint[];
+}
+
+/** Batch sizes measured at start: powers of four up to the maximum, and the maximum itself. */
+export function profileBatchSizes(maxBatch: number): number[] {
+  const sizes = new Set<number>();
+  for (let size = 1; size < maxBatch; size *= 4) sizes.add(size);
+  sizes.add(maxBatch);
+  return [...sizes].sort((a, b) => a - b);
+}
+
+/** Loads the variant, measures it and leaves it loaded; the caller decides whether to evict. */
+export async function measureVariant(
+  inference: Remote<InferenceApi>,
+  entry: ModelEntry,
+  application: ApplicationManifest,
+  bytes: ArrayBuffer,
+  runs: number,
+): Promise<VariantMeasurement> {
+  const recordShape = application.input.shape.slice(1);
+  const recordSize = recordShape.reduce((product, size) => product * size, 1);
+
+  const copy = bytes.slice(0);
+  const started = performance.now();
+  await inference.load(
+    Comlink.transfer(
+      { modelId: entry.id, bytes: copy, inputName: application.input.name, outputName: entry.outputName, recordShape, warmupBatchSizes: [1] },
+      [copy],
+    ),
+  );
+  const loadMs = performance.now() - started;
+
+  const latency: LatencyPoint[] = [];
+  for (const batchSize of profileBatchSizes(entry.maxBatch)) {
+    // One untimed run per size lets the provider compile its kernels for the new shape.
+    await inference.run(entry.id, new Float32Array(batchSize * recordSize), batchSize);
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const input = new Float32Array(batchSize * recordSize);
+      const runStarted = performance.now();
+      await inference.run(entry.id, Comlink.transfer(input, [input.buffer]), batchSize);
+      times.push(performance.now() - runStarted);
+    }
+    latency.push({ batchSize, ms: median(times) });
+  }
+  return { loadMs, latency };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -1,0 +1,551 @@
+/**
+ * The scheduler worker's state and loop: it accepts requests, estimates their accuracy per
+ * variant with the SneakPeek model, asks the policy what to run, dispatches batches to the
+ * inference worker and records every outcome.
+ *
+ * Start-up stages, in order:
+ *   1. read and check the manifest;
+ *   2. start the inference worker and choose its provider;
+ *   3. fetch every model through the model store (IndexedDB, else network), verifying hashes;
+ *   4. create the SneakPeek sessions (WASM, this worker);
+ *   5. measure each variant's load cost and latency profile on the chosen provider;
+ *   6. preload the most accurate variants that fit the memory budget.
+ *
+ * Invariants:
+ * - Every accepted request ends in exactly one outcome: `settle()` removes it from `open` first,
+ *   so a second outcome for the same id is impossible.
+ * - One batch runs at a time (`executing`); the policy is asked again when it ends.
+ * - The resident set only changes through the policy's evictions and loads, so it stays within
+ *   the memory budget the policy enforces.
+ */
+import * as Comlink from 'comlink';
+import type { ApplicationManifest, Manifest, ModelEntry } from '../core/manifest.js';
+import { DropReason, type QueuedRequest, type RunAction, type VariantProfile } from '../core/model.js';
+import { decide } from '../core/policy.js';
+import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy-options.js';
+import { accuracyFromEntry, posteriorAccuracy } from '../core/estimators.js';
+import { Logger } from '../core/logger.js';
+import type {
+  InferenceApi,
+  MeasuredProfile,
+  Outcome,
+  Provider,
+  ReadyInfo,
+  RuntimeStats,
+  SchedulerApi,
+  SchedulerConfig,
+  SchedulerListener,
+  SubmitMessage,
+} from '../protocol/messages.js';
+import { OutcomeStatus } from '../protocol/messages.js';
+import { ModelStore } from '../store/model-store.js';
+import { fetchManifest, checkManifest } from './manifest-loader.js';
+import { SneakPeekLane } from './sneakpeek-lane.js';
+import { measureVariant } from './profiler.js';
+import { validateSubmission } from './validation.js';
+
+/** The shared epoch clock of every thread, in milliseconds. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+interface ServedVariant {
+  entry: ModelEntry;
+  application: ApplicationManifest;
+  url: string;
+  bytes: ArrayBuffer;
+  profile: VariantProfile;
+}
+
+interface OpenRequest {
+  message: SubmitMessage;
+  posterior?: readonly number[];
+  /** Set once the SneakPeek estimate is in and the request is queued. */
+  queued?: QueuedRequest;
+  priority: number;
+}
+
+export class Scheduler implements SchedulerApi {
+  private readonly log = new Logger('scheduler');
+  private config!: SchedulerConfig;
+  private options!: ResolvedPolicyOptions;
+  private listener!: SchedulerListener;
+  private inference!: Comlink.Remote<InferenceApi>;
+  private worker: Worker | undefined;
+  private store: ModelStore | undefined;
+  private provider: Provider = 'wasm';
+  private providerNote = '';
+
+  private readonly applications = new Map<string, ApplicationManifest>();
+  private readonly variants = new Map<string, ServedVariant>();
+  private readonly lanes = new Map<string, SneakPeekLane>();
+  private readonly open = new Map<string, OpenRequest>();
+  private queue: QueuedRequest[] = [];
+  private readonly resident = new Map<string, number>();
+  private readonly lastVariant = new Map<string, string>();
+
+  private executing = false;
+  private disposed = false;
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
+  private batchCounter = 0;
+  private readonly stats_: RuntimeStats = emptyStats();
+
+  async start(config: SchedulerConfig, listener: SchedulerListener): Promise<ReadyInfo> {
+    this.config = config;
+    this.listener = listener;
+    this.options = resolvePolicyOptions({
+      memoryBudgetBytes: config.memoryBudgetBytes,
+      swapMargin: config.swapMargin,
+      maxQueueDelayMs: config.maxQueueDelayMs,
+    });
+    this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
+
+    // 1. Manifest.
+    this.progress({ stage: 'manifest', message: `reading ${config.manifestUrl}` });
+    const manifest = config.manifest ?? (await fetchManifest(config.manifestUrl));
+    if (config.manifest !== undefined) checkManifest(manifest, 'passed in the options');
+
+    // 2. Inference worker and provider.
+    this.worker = new Worker(new URL('../inference/worker.ts', import.meta.url), { type: 'module', name: 'inference' });
+    this.inference = Comlink.wrap<InferenceApi>(this.worker);
+    const providerInfo = await this.inference.init(config.providerPreference, config.ortWasmBase);
+    this.provider = providerInfo.provider;
+    this.providerNote = providerInfo.note;
+    this.progress({ stage: 'provider', message: `${providerInfo.provider}: ${providerInfo.note}` });
+
+    // 3 and 4. Models through the store, SneakPeek sessions.
+    checkVariantSelection(manifest, config.variants);
+    this.store = await ModelStore.open(config.storeName);
+    for (const application of manifest.applications) await this.prepareApplication(application);
+
+    // 5 and 6. Profiles and preloading.
+    const profiles = await this.profileVariants();
+    await this.preload();
+    this.stats_.provider = this.provider;
+    this.stats_.providerNote = this.providerNote;
+    this.progress({ stage: 'ready', fraction: 1, message: `ready on ${this.provider}` });
+
+    return {
+      provider: this.provider,
+      providerNote: this.providerNote,
+      applications: [...this.applications.values()].map((application) => ({
+        id: application.id,
+        name: application.name,
+        classes: application.classes,
+        inputShape: application.input.shape.slice(1),
+        inputScale: application.input.preprocessing.scale,
+        defaultDeadlineMs: application.defaultDeadlineMs,
+        weight: application.weight,
+        variants: [...this.variants.values()].filter((variant) => variant.application.id === application.id).map((variant) => variant.entry.id),
+      })),
+      profiles,
+      manifestUrl: config.manifestUrl,
+    };
+  }
+
+  async submit(message: SubmitMessage): Promise<void> {
+    if (this.disposed) throw new Error(`Runtime is disposed; request "${message.id}" was not accepted. Create a new runtime.`);
+    const application = this.applications.get(message.application);
+    validateSubmission(message, application, [...this.applications.keys()], this.open.has(message.id), now());
+
+    const lane = this.lanes.get(message.application)!;
+    this.open.set(message.id, { message, priority: 0 });
+    this.stats_.accepted++;
+
+    // Estimation runs beside the executor; the request joins the queue when its posterior is in.
+    lane.posterior(message.input).then(
+      (posterior) => this.enqueue(message, posterior),
+      (error: unknown) => this.drop(message.id, DropReason.InferenceFailed, `SneakPeek estimation failed: ${String(error)}`),
+    );
+  }
+
+  stats(): RuntimeStats {
+    return {
+      ...this.stats_,
+      dropped: { ...this.stats_.dropped },
+      servedByVariant: { ...this.stats_.servedByVariant },
+      queued: this.queue.length,
+      inFlight: this.open.size - this.queue.length,
+      resident: [...this.resident.keys()],
+      residentBytes: [...this.resident.keys()].reduce((sum, id) => sum + (this.variants.get(id)?.profile.footprintBytes ?? 0), 0),
+      modelLoads: [...this.stats_.modelLoads],
+      modelProblems: [...this.stats_.modelProblems],
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.waitTimer);
+    for (const id of [...this.open.keys()]) this.drop(id, DropReason.RuntimeDisposed, 'the runtime was disposed');
+    for (const lane of this.lanes.values()) await lane.release().catch(() => undefined);
+    this.worker?.terminate();
+    this.store?.close();
+  }
+
+  // ---- start-up -------------------------------------------------------------------------------
+
+  private async prepareApplication(application: ApplicationManifest): Promise<void> {
+    const problem = (modelId: string, message: string): void => {
+      this.stats_.modelProblems.push({ modelId, application: application.id, message });
+      this.log.warnOnce(`model-unusable:${modelId}`, message);
+    };
+
+    // An application whose variants were all left out by the `variants` option is not served.
+    const selected = application.variants.filter((entry) => this.config.variants?.includes(entry.id) ?? true);
+    if (selected.length === 0) return;
+
+    const sneakpeek = application.sneakpeek;
+    let lane: SneakPeekLane;
+    try {
+      const bytes = await this.fetchModel(sneakpeek.id, sneakpeek.file, sneakpeek.sha256, sneakpeek.bytes);
+      lane = await SneakPeekLane.create(
+        {
+          modelId: sneakpeek.id,
+          inputName: application.input.name,
+          outputName: sneakpeek.outputName,
+          outputKind: sneakpeek.outputKind,
+          temperature: sneakpeek.temperature,
+          recordShape: application.input.shape.slice(1),
+          maxBatch: 64,
+        },
+        bytes,
+      );
+    } catch (error) {
+      problem(sneakpeek.id, `application "${application.id}" is unavailable: ${errorMessage(error)}`);
+      return;
+    }
+
+    const served: ServedVariant[] = [];
+    for (const entry of selected) {
+      if (entry.footprint.bytes > this.config.memoryBudgetBytes) {
+        problem(
+          entry.id,
+          `variant "${entry.id}" needs an estimated ${entry.footprint.bytes} bytes, more than the memory budget of ${this.config.memoryBudgetBytes}; raise memoryBudgetBytes to serve it`,
+        );
+        continue;
+      }
+      try {
+        const bytes = await this.fetchModel(entry.id, entry.file, entry.sha256, entry.bytes);
+        const accuracy = accuracyFromEntry(entry);
+        served.push({
+          entry,
+          application,
+          url: new URL(entry.file, this.config.manifestUrl).href,
+          bytes,
+          profile: {
+            id: entry.id,
+            application: application.id,
+            footprintBytes: entry.footprint.bytes,
+            maxBatch: entry.maxBatch,
+            loadMs: 0,
+            latency: [{ batchSize: 1, ms: 1 }],
+            recall: accuracy.recall,
+            profiledAccuracy: accuracy.profiledAccuracy,
+          },
+        });
+      } catch (error) {
+        problem(entry.id, errorMessage(error));
+      }
+    }
+
+    if (served.length === 0) {
+      problem(application.id, `application "${application.id}" is unavailable: none of its variants could be loaded`);
+      await lane.release();
+      return;
+    }
+    this.applications.set(application.id, application);
+    this.lanes.set(application.id, lane);
+    for (const variant of served) this.variants.set(variant.entry.id, variant);
+  }
+
+  private async fetchModel(modelId: string, file: string, sha256: string, bytes: number): Promise<ArrayBuffer> {
+    const url = new URL(file, this.config.manifestUrl).href;
+    const loaded = await this.store!.load(
+      { modelId, url, sha256, bytes },
+      {
+        onProgress: (fraction) => this.progress({ stage: 'download', modelId, fraction, message: `downloading ${modelId}` }),
+        onWarning: (code, message) => this.log.warnOnce(code, message),
+      },
+    );
+    this.stats_.modelLoads.push({ modelId, source: loaded.source, bytes: loaded.bytes.byteLength });
+    return loaded.bytes;
+  }
+
+  /** Measures every variant one at a time, so profiling never holds more than one of them. */
+  private async profileVariants(): Promise<MeasuredProfile[]> {
+    const profiles: MeasuredProfile[] = [];
+    const all = [...this.variants.values()];
+    for (const [index, variant] of all.entries()) {
+      this.progress({
+        stage: 'profile',
+        modelId: variant.entry.id,
+        fraction: index / all.length,
+        message: `measuring ${variant.entry.id} on ${this.provider}`,
+      });
+      const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, this.config.profileRuns);
+      await this.inference.evict(variant.entry.id);
+      variant.profile = { ...variant.profile, loadMs: measured.loadMs, latency: measured.latency };
+      profiles.push({
+        variantId: variant.entry.id,
+        application: variant.application.id,
+        provider: this.provider,
+        loadMs: measured.loadMs,
+        latency: measured.latency,
+        footprintBytes: variant.profile.footprintBytes,
+        maxBatch: variant.profile.maxBatch,
+        profiledAccuracy: variant.profile.profiledAccuracy,
+      });
+    }
+    return profiles;
+  }
+
+  /** Loads each application's most accurate variant that still fits, most accurate first. */
+  private async preload(): Promise<void> {
+    const byAccuracy = [...this.variants.values()].sort((a, b) => b.profile.profiledAccuracy - a.profile.profiledAccuracy);
+    let used = 0;
+    const covered = new Set<string>();
+    for (const variant of byAccuracy) {
+      if (covered.has(variant.application.id)) continue;
+      if (used + variant.profile.footprintBytes > this.config.memoryBudgetBytes) continue;
+      await this.loadVariant(variant);
+      used += variant.profile.footprintBytes;
+      covered.add(variant.application.id);
+    }
+  }
+
+  private async loadVariant(variant: ServedVariant): Promise<void> {
+    const copy = variant.bytes.slice(0);
+    await this.inference.load(
+      Comlink.transfer(
+        {
+          modelId: variant.entry.id,
+          bytes: copy,
+          inputName: variant.application.input.name,
+          outputName: variant.entry.outputName,
+          recordShape: variant.application.input.shape.slice(1),
+          warmupBatchSizes: [1],
+        },
+        [copy],
+      ),
+    );
+    this.resident.set(variant.entry.id, now());
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  private enqueue(message: SubmitMessage, posterior: readonly number[]): void {
+    const open = this.open.get(message.id);
+    if (open === undefined) return;
+
+    const estimates: Record<string, number> = {};
+    for (const variant of this.variants.values()) {
+      if (variant.application.id === message.application) estimates[variant.entry.id] = posteriorAccuracy(posterior, variant.profile.recall);
+    }
+    open.posterior = posterior;
+    open.queued = {
+      id: message.id,
+      application: message.application,
+      arrival: message.arrival,
+      deadline: message.deadline,
+      weight: message.weight,
+      estimates,
+    };
+    this.queue.push(open.queued);
+    this.pump();
+  }
+
+  /** Asks the policy what to do next, unless a batch is running. */
+  private pump(): void {
+    if (this.executing || this.disposed || this.queue.length === 0) return;
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+
+    const decisionTime = now();
+    const decision = decide(
+      {
+        now: decisionTime,
+        queue: this.queue,
+        variants: [...this.variants.values()].map((variant) => variant.profile),
+        resident: this.resident,
+        lastVariant: this.lastVariant,
+      },
+      this.options,
+    );
+
+    for (const drop of decision.drops) {
+      this.drop(drop.requestId, drop.reason, 'no variant can finish it by its deadline, load included');
+    }
+    for (const [id, priority] of decision.priorities) {
+      const open = this.open.get(id);
+      if (open !== undefined) open.priority = priority;
+    }
+
+    const action = decision.action;
+    switch (action.kind) {
+      case 'run':
+        void this.execute(action);
+        return;
+      case 'wait':
+        this.waitTimer = setTimeout(() => this.pump(), Math.max(0, action.until - decisionTime));
+        return;
+      case 'idle':
+        return;
+      default: {
+        const unknown: never = action;
+        throw new TypeError(`Unknown policy action ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private async execute(action: RunAction): Promise<void> {
+    this.executing = true;
+    const members = this.takeFromQueue(action.requestIds);
+    const variant = this.variants.get(action.variantId)!;
+    const batchId = ++this.batchCounter;
+
+    try {
+      for (const evicted of action.evict) {
+        await this.inference.evict(evicted);
+        this.resident.delete(evicted);
+        this.stats_.evictions++;
+      }
+      if (action.load) {
+        await this.loadVariant(variant);
+        this.stats_.swaps++;
+      }
+
+      const recordSize = members[0]!.message.input.length;
+      const input = new Float32Array(members.length * recordSize);
+      members.forEach((member, index) => input.set(member.message.input, index * recordSize));
+      const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), members.length);
+      const finishedAt = now();
+
+      // One output row per member, or the whole batch fails with one error.
+      if (result.output.length !== members.length * result.classCount || result.classCount !== variant.application.classes.length) {
+        throw new RangeError(
+          `"${action.variantId}" returned ${result.output.length} values for ${members.length} requests of ${variant.application.classes.length} classes`,
+        );
+      }
+
+      this.resident.set(action.variantId, finishedAt);
+      this.lastVariant.set(action.application, action.variantId);
+      this.stats_.batches++;
+      this.stats_.batchedRequests += members.length;
+      members.forEach((member, index) => {
+        const scores = Array.from(result.output.subarray(index * result.classCount, (index + 1) * result.classCount));
+        const classIndex = argmax(scores);
+        this.settle(member.message.id, {
+          status: OutcomeStatus.Completed,
+          requestId: member.message.id,
+          application: member.message.application,
+          variantId: action.variantId,
+          classIndex,
+          label: variant.application.classes[classIndex] ?? String(classIndex),
+          scores,
+          arrival: member.message.arrival,
+          deadline: member.message.deadline,
+          finishedAt,
+          deadlineMet: finishedAt <= member.message.deadline,
+          batchId,
+          batchSize: members.length,
+          estimatedAccuracy: member.queued!.estimates[action.variantId] ?? 0,
+          estimates: { ...member.queued!.estimates },
+          posterior: [...(member.posterior ?? [])],
+          priority: member.priority,
+          provider: this.provider,
+        });
+      });
+    } catch (error) {
+      this.log.error(`batch ${batchId} on "${action.variantId}" failed`, error);
+      for (const member of members) this.drop(member.message.id, DropReason.InferenceFailed, errorMessage(error));
+    } finally {
+      this.executing = false;
+      this.pump();
+    }
+  }
+
+  private takeFromQueue(ids: readonly string[]): OpenRequest[] {
+    const wanted = new Set(ids);
+    this.queue = this.queue.filter((request) => !wanted.has(request.id));
+    return ids.map((id) => this.open.get(id)!);
+  }
+
+  private drop(requestId: string, reason: DropReason, detail: string): void {
+    const open = this.open.get(requestId);
+    if (open === undefined) return;
+    this.queue = this.queue.filter((request) => request.id !== requestId);
+    this.settle(requestId, {
+      status: OutcomeStatus.Dropped,
+      requestId,
+      application: open.message.application,
+      reason,
+      detail,
+      arrival: open.message.arrival,
+      deadline: open.message.deadline,
+      droppedAt: now(),
+    });
+  }
+
+  /** Records the one outcome of an open request and hands it to the client. */
+  private settle(requestId: string, outcome: Outcome): void {
+    if (!this.open.delete(requestId)) return;
+    if (outcome.status === OutcomeStatus.Completed) {
+      this.stats_.completed++;
+      if (outcome.deadlineMet) this.stats_.deadlineMet++;
+      this.stats_.servedByVariant[outcome.variantId] = (this.stats_.servedByVariant[outcome.variantId] ?? 0) + 1;
+    } else {
+      this.stats_.dropped[outcome.reason]++;
+    }
+    void Promise.resolve(this.listener.onOutcome(outcome)).catch((error: unknown) =>
+      this.log.error(`delivering the outcome of "${requestId}" to the page failed`, error),
+    );
+  }
+
+  private progress(progress: Parameters<SchedulerListener['onProgress']>[0]): void {
+    // Progress is informational; a page that stopped listening must not break start-up.
+    void Promise.resolve(this.listener.onProgress(progress)).catch(() => undefined);
+  }
+}
+
+/** Throws when a selected variant id is not in the manifest, naming it and the ids that are. */
+function checkVariantSelection(manifest: Manifest, selected: readonly string[] | undefined): void {
+  if (selected === undefined) return;
+  const known = manifest.applications.flatMap((application) => application.variants.map((variant) => variant.id));
+  for (const id of selected) {
+    if (!known.includes(id)) {
+      throw new RangeError(`Option variants names "${id}", which the manifest does not contain; known variants: ${known.join(', ')}.`);
+    }
+  }
+}
+
+function emptyStats(): RuntimeStats {
+  return {
+    provider: 'none',
+    providerNote: '',
+    accepted: 0,
+    completed: 0,
+    deadlineMet: 0,
+    dropped: { [DropReason.DeadlineInfeasible]: 0, [DropReason.InferenceFailed]: 0, [DropReason.RuntimeDisposed]: 0 },
+    queued: 0,
+    inFlight: 0,
+    batches: 0,
+    batchedRequests: 0,
+    swaps: 0,
+    evictions: 0,
+    servedByVariant: {},
+    resident: [],
+    residentBytes: 0,
+    memoryBudgetBytes: 0,
+    modelLoads: [],
+    modelProblems: [],
+  };
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let index = 1; index < values.length; index++) if (values[index]! > values[best]!) best = index;
+  return best;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,67 @@
+// @ts-check
+/**
+ * Installs what the project's commands need on a fresh Debian machine with Node 20, saying what it
+ * installs: the npm packages (npm ci) and Chromium (apt-get install -y chromium). Plain Node with
+ * no npm dependencies, because it runs before they exist.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Path of the Chromium binary the project drives; override with CHROMIUM_PATH. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Launch flags for headless Chromium here: WebGPU needs --enable-unsafe-webgpu (it then runs on
+ * SwiftShader, a fallback adapter, when there is no GPU); the rest keep Chromium from reaching out
+ * to the network at start.
+ */
+export const chromiumArgs = [
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/**
+ * Runs a command with inherited output; throws when it fails.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {import('node:child_process').ExecFileSyncOptions} [options]
+ */
+export function run(command, args, options = {}) {
+  execFileSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+}
+
+/** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
+export function ensureNpmPackages() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
+  console.log('Installing npm packages with `npm ci` (node_modules is missing or older than package-lock.json)...');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Installs Debian's Chromium with apt-get when CHROMIUM_PATH does not exist. */
+export function ensureChromium() {
+  if (existsSync(chromiumPath)) return;
+  if (process.env.CHROMIUM_PATH !== undefined) {
+    throw new Error(`CHROMIUM_PATH=${chromiumPath} does not exist; point it at a Chromium binary or unset it to use /usr/bin/chromium.`);
+  }
+  if (process.getuid?.() !== 0) {
+    throw new Error('Chromium is missing at /usr/bin/chromium; install it with `sudo apt-get install -y chromium`, or set CHROMIUM_PATH.');
+  }
+  console.log('Chromium is missing at /usr/bin/chromium; installing it with `apt-get install -y chromium` (about 113 MB)...');
+  run('apt-get', ['update', '-q']);
+  run('apt-get', ['install', '-y', '-q', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+export function ensureAll() {
+  ensureNpmPackages();
+  ensureChromium();
+}
