@@ -1,0 +1,145 @@
+/**
+ * Candidate batches and the choice among them.
+ *
+ * A candidate is an application, one of its variants `m` and a batch size `b`. Its members are the
+ * first `b` requests, in deadline order, among those that can still finish in time if a size-`b`
+ * batch on `m` starts now, swap included. Requests that cannot are skipped and do not cap the size.
+ * Because the queue is in deadline order and every member finishes at the same time, the eligible
+ * requests form a suffix of the queue, so the members are `b` consecutive requests.
+ *
+ * Choice, with scores compared within the score tolerance:
+ *
+ * - A candidate's score is the expected utility of its members plus the roll-out of the rest.
+ * - Among candidates on resident variants the best wins: higher score, then larger batch, then
+ *   shorter duration, then the more urgent first member, then the smaller variant id.
+ * - A candidate that must load its variant wins only if it beats the best resident candidate by
+ *   more than the swap margin, or if no resident candidate exists.
+ */
+
+import type { ApplicationQueue, DecisionContext, VariantState } from './decision-context';
+import { evictionCount } from './residency';
+import { rolloutValue, type RolloutStart } from './rollout';
+
+/** A scored candidate batch. */
+export interface Candidate extends RolloutStart {
+  /** Finish time if it starts now: `now + durationMs`. */
+  finish: number;
+  /** Expected utility of the members alone. */
+  memberValue: number;
+  /** Member value plus the roll-out value. */
+  score: number;
+}
+
+/**
+ * Enumerates and scores every candidate: each application with remaining requests, each of its
+ * variants that fits the budget, each allowed batch size.
+ */
+export function enumerateCandidates(context: DecisionContext): Candidate[] {
+  const candidates: Candidate[] = [];
+
+  for (const queue of context.applications) {
+    for (const [variantIndex, variant] of queue.variants.entries()) {
+      const estimates = queue.estimates[variantIndex] ?? [];
+      const evictCount = variant.resident
+        ? 0
+        : evictionCount(
+            context.evictionOrder,
+            context.footprintOf,
+            context.residentBytes,
+            variant.profile.footprintBytes,
+            context.options.memoryBudgetBytes,
+          );
+
+      for (const size of variant.sizes) {
+        const candidate = buildCandidate(context, queue, variant, estimates, size, evictCount);
+        if (candidate !== undefined) candidates.push(candidate);
+      }
+    }
+  }
+  return candidates;
+}
+
+/**
+ * Returns the winning candidate under the swap hysteresis, or `undefined` when there is none.
+ */
+export function chooseCandidate(candidates: readonly Candidate[], context: DecisionContext): Candidate | undefined {
+  const { swapMargin, scoreTolerance } = context.options;
+
+  let bestResident: Candidate | undefined;
+  for (const candidate of candidates) {
+    if (candidate.variant.resident && isBetter(candidate, bestResident, scoreTolerance)) bestResident = candidate;
+  }
+
+  let best = bestResident;
+  for (const candidate of candidates) {
+    if (candidate.variant.resident) continue;
+    const clearsMargin =
+      bestResident === undefined || candidate.score - bestResident.score > swapMargin + scoreTolerance;
+    if (clearsMargin && isBetter(candidate, best, scoreTolerance)) best = candidate;
+  }
+  return best;
+}
+
+/** Returns the candidate's member requests' ids, in deadline order. */
+export function memberIds(candidate: Candidate): string[] {
+  return candidate.queue.requests
+    .slice(candidate.start, candidate.start + candidate.size)
+    .map((request) => request.id);
+}
+
+function buildCandidate(
+  context: DecisionContext,
+  queue: ApplicationQueue,
+  variant: VariantState,
+  estimates: readonly number[],
+  size: number,
+  evictCount: number,
+): Candidate | undefined {
+  const durationMs = variant.swapMs + (variant.latency[size] ?? 0);
+  const finish = context.now + durationMs;
+
+  // Members: the first `size` requests whose latest useful finish is not before this batch's finish.
+  const start = firstAtOrAbove(queue.horizons, finish);
+  if (queue.requests.length - start < size) return undefined;
+
+  const { graceMs, missPenalty } = context.options;
+  let memberValue = 0;
+  for (let index = start; index < start + size; index += 1) {
+    const weight = queue.weights[index] ?? 0;
+    const deadline = queue.requests[index]?.deadline ?? 0;
+    const timeliness = finish <= deadline ? 1 : 1 - (finish - deadline) / graceMs;
+    const penalty = finish <= deadline ? 0 : weight * missPenalty;
+    memberValue += weight * (estimates[index] ?? 0) * timeliness - penalty;
+  }
+
+  const rolloutStart: RolloutStart = { queue, variant, start, size, durationMs, evictCount };
+  const score = memberValue + rolloutValue(context, rolloutStart);
+  return { ...rolloutStart, finish, memberValue, score };
+}
+
+/** Returns whether `candidate` beats `incumbent`. Any candidate beats none. */
+function isBetter(candidate: Candidate, incumbent: Candidate | undefined, tolerance: number): boolean {
+  if (incumbent === undefined) return true;
+
+  const scoreDifference = candidate.score - incumbent.score;
+  if (Math.abs(scoreDifference) > tolerance) return scoreDifference > 0;
+  if (candidate.size !== incumbent.size) return candidate.size > incumbent.size;
+  if (candidate.durationMs !== incumbent.durationMs) return candidate.durationMs < incumbent.durationMs;
+
+  const candidateRank = candidate.queue.ranks[candidate.start] ?? Infinity;
+  const incumbentRank = incumbent.queue.ranks[incumbent.start] ?? Infinity;
+  if (candidateRank !== incumbentRank) return candidateRank < incumbentRank;
+  return candidate.variant.profile.id < incumbent.variant.profile.id;
+}
+
+/** Binary search: the first index whose value is at least `threshold` in an ascending array. */
+function firstAtOrAbove(values: readonly number[], threshold: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] ?? Infinity) < threshold) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

@@ -1,0 +1,279 @@
+/**
+ * The precomputed view of one `SchedulerState` for a policy decision. It validates the state and
+ * collects every variant's latency table and swap cost and the requests that must be dropped. It
+ * also groups the remaining queue by application, in deadline order, with estimates as flat arrays.
+ *
+ * Building it costs `O(variants × maxBatch + n log n + n × variants of the request's application)`,
+ * so the candidate search and its roll-outs can look everything up in constant time.
+ */
+
+import { latencyTable } from './latency';
+import type { Drop, QueuedRequest, SchedulerState, VariantProfile } from './model';
+import { DropReason } from './model';
+import { batchSizesFor, type ResolvedPolicyOptions } from './policy-options';
+import { compareIds, evictionOrder, queuedExpectedValues } from './residency';
+import { latestUsefulFinish } from './utility';
+
+/** Precomputed state of one variant for a decision. */
+export interface VariantState {
+  profile: VariantProfile;
+  /** `L(b)` indexed by batch size, from 1 to `maxBatch`. Index 0 is unused. */
+  latency: number[];
+  /** Batch sizes this variant may run, ascending, starting with 1. */
+  sizes: number[];
+  /** The largest size in `sizes`: a full batch. */
+  fullBatch: number;
+  resident: boolean;
+  /**
+   * Swap cost: 0 when resident, else the load cost.
+   * NOTE: evictions are taken to cost nothing, because releasing a session is assumed quick
+   * next to creating one. This is not measured.
+   */
+  swapMs: number;
+  /** Position in the eviction order when resident, else -1. */
+  evictionPosition: number;
+}
+
+/** The remaining (not dropped) queue of one application. */
+export interface ApplicationQueue {
+  application: string;
+  /** Requests in deadline order: deadline, then arrival, then id. */
+  requests: QueuedRequest[];
+  /** Latest useful finish of each request, ascending with `requests`. */
+  horizons: number[];
+  /** Position of each request in the deadline order across all applications. */
+  ranks: number[];
+  weights: number[];
+  /** Variants of the application that fit the memory budget, by id. */
+  variants: VariantState[];
+  /** `estimates[v][i]`: `Â` of `variants[v]` for `requests[i]`. */
+  estimates: number[][];
+  /** Index into `variants` of the variant the roll-out uses when another application runs. */
+  rolloutVariant: number;
+}
+
+export interface DecisionContext {
+  now: number;
+  options: ResolvedPolicyOptions;
+  drops: Drop[];
+  /** Applications with remaining requests, ordered by their most urgent request. */
+  applications: ApplicationQueue[];
+  /** Resident variant ids, least valuable first. */
+  evictionOrder: string[];
+  footprintOf: (variantId: string) => number;
+  residentBytes: number;
+  /** Arrival of the oldest remaining request, or `Infinity` when none remains. */
+  oldestArrival: number;
+}
+
+/** Validates the state, drops infeasible requests, and precomputes what the decision needs. */
+export function buildDecisionContext(state: SchedulerState, options: ResolvedPolicyOptions): DecisionContext {
+  validateSchedulerState(state);
+
+  const variantStates = buildVariantStates(state, options);
+  const footprints = new Map(state.variants.map((variant) => [variant.id, variant.footprintBytes]));
+  const footprintOf = (variantId: string): number => footprints.get(variantId) ?? 0;
+
+  // Feasibility: a request that no variant can finish in time, even alone and started now, is dropped.
+  const ordered = [...state.queue].sort(compareDeadlineOrder);
+  const drops: Drop[] = [];
+  const remaining: QueuedRequest[] = [];
+  for (const request of ordered) {
+    const candidates = variantStates.get(request.application) ?? [];
+    const horizon = latestUsefulFinish(request.deadline, options.graceMs);
+    const feasible = candidates.some((variant) => state.now + variant.swapMs + (variant.latency[1] ?? 0) <= horizon);
+    if (feasible) remaining.push(request);
+    else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
+  }
+
+  // Eviction order is the same for every candidate, because it depends only on what stays queued.
+  const order = evictionOrder(state.resident, queuedExpectedValues(state.variants, remaining));
+  for (const variants of variantStates.values()) {
+    for (const variant of variants) variant.evictionPosition = order.indexOf(variant.profile.id);
+  }
+
+  let residentBytes = 0;
+  for (const variantId of state.resident.keys()) residentBytes += footprintOf(variantId);
+
+  return {
+    now: state.now,
+    options,
+    drops,
+    applications: buildApplicationQueues(remaining, variantStates, state.lastVariant, options),
+    evictionOrder: order,
+    footprintOf,
+    residentBytes,
+    oldestArrival: remaining.reduce((oldest, request) => Math.min(oldest, request.arrival), Infinity),
+  };
+}
+
+/** Orders requests by deadline, then arrival, then id. */
+export function compareDeadlineOrder(left: QueuedRequest, right: QueuedRequest): number {
+  if (left.deadline !== right.deadline) return left.deadline - right.deadline;
+  if (left.arrival !== right.arrival) return left.arrival - right.arrival;
+  return compareIds(left.id, right.id);
+}
+
+/**
+ * Checks the parts of a scheduler state the policy relies on. Each error names the request or
+ * variant, the field, the value and the fix.
+ */
+export function validateSchedulerState(state: SchedulerState): void {
+  if (!Number.isFinite(state.now)) {
+    throw new RangeError(`Scheduler state "now" is ${String(state.now)}. Pass the current time in milliseconds.`);
+  }
+
+  const variantsById = new Map<string, VariantProfile>();
+  for (const variant of state.variants) {
+    if (variantsById.has(variant.id)) {
+      throw new RangeError(`Variant id "${variant.id}" appears twice in state.variants. Variant ids must be unique.`);
+    }
+    variantsById.set(variant.id, variant);
+    validateVariantForPolicy(variant);
+  }
+
+  for (const [variantId, lastUse] of state.resident) {
+    if (!variantsById.has(variantId)) {
+      throw new RangeError(`Resident variant "${variantId}" is not in state.variants. Remove it from the resident set.`);
+    }
+    if (!Number.isFinite(lastUse)) {
+      throw new RangeError(`Resident variant "${variantId}" has last-use time ${String(lastUse)}. Give a finite time.`);
+    }
+  }
+  for (const [application, variantId] of state.lastVariant) {
+    if (variantsById.get(variantId)?.application !== application) {
+      throw new RangeError(
+        `lastVariant maps application "${application}" to "${variantId}", which is not one of its variants in state.variants. Remove the entry or name a variant of that application.`,
+      );
+    }
+  }
+
+  const requestIds = new Set<string>();
+  for (const request of state.queue) {
+    validateRequest(request, state.now, state.variants);
+    if (requestIds.has(request.id)) {
+      throw new RangeError(`Request id "${request.id}" is queued twice. Request ids must be unique.`);
+    }
+    requestIds.add(request.id);
+  }
+}
+
+function validateVariantForPolicy(variant: VariantProfile): void {
+  if (!Number.isFinite(variant.footprintBytes) || variant.footprintBytes <= 0) {
+    throw new RangeError(`Variant "${variant.id}" has footprintBytes ${String(variant.footprintBytes)}. Give an estimate above 0.`);
+  }
+  if (!Number.isInteger(variant.maxBatch) || variant.maxBatch < 1) {
+    throw new RangeError(`Variant "${variant.id}" has maxBatch ${String(variant.maxBatch)}. Use an integer >= 1.`);
+  }
+  if (!Number.isFinite(variant.loadMs) || variant.loadMs < 0) {
+    throw new RangeError(`Variant "${variant.id}" has loadMs ${String(variant.loadMs)}. Give a finite load cost >= 0.`);
+  }
+}
+
+function validateRequest(request: QueuedRequest, now: number, variants: readonly VariantProfile[]): void {
+  const label = `Request "${request.id}"`;
+  if (!Number.isFinite(request.arrival) || request.arrival > now) {
+    throw new RangeError(`${label} has arrival ${String(request.arrival)} but now is ${now}. A queued request must have arrived by now.`);
+  }
+  if (!Number.isFinite(request.deadline)) {
+    throw new RangeError(`${label} has deadline ${String(request.deadline)}. Give a finite absolute deadline.`);
+  }
+  if (!Number.isFinite(request.weight) || request.weight < 0) {
+    throw new RangeError(`${label} has weight ${String(request.weight)}. Weights must be finite and >= 0; use 1 by default.`);
+  }
+
+  let variantCount = 0;
+  for (const variant of variants) {
+    if (variant.application !== request.application) continue;
+    variantCount += 1;
+    const estimate = request.estimates[variant.id];
+    if (estimate === undefined || !Number.isFinite(estimate) || estimate < 0 || estimate > 1) {
+      throw new RangeError(
+        `${label} has accuracy estimate ${String(estimate)} for variant "${variant.id}". Give a probability in [0, 1] for every variant of application "${request.application}".`,
+      );
+    }
+  }
+  if (variantCount === 0) {
+    throw new RangeError(
+      `${label} names application "${request.application}", which has no variant in state.variants. Register its variants or reject the request at submission.`,
+    );
+  }
+}
+
+/** Builds the variant states of each application, leaving out variants too large for the budget. */
+function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOptions): Map<string, VariantState[]> {
+  const byApplication = new Map<string, VariantState[]>();
+  const sorted = [...state.variants].sort((left, right) => compareIds(left.id, right.id));
+
+  for (const profile of sorted) {
+    if (profile.footprintBytes > options.memoryBudgetBytes) continue;
+
+    const resident = state.resident.has(profile.id);
+    const sizes = batchSizesFor(profile.maxBatch, options);
+    const variant: VariantState = {
+      profile,
+      latency: latencyTable(profile.latency, profile.maxBatch, `variant "${profile.id}" latency profile`),
+      sizes,
+      fullBatch: sizes[sizes.length - 1] ?? 1,
+      resident,
+      swapMs: resident ? 0 : profile.loadMs,
+      evictionPosition: -1,
+    };
+    const list = byApplication.get(profile.application) ?? [];
+    list.push(variant);
+    byApplication.set(profile.application, list);
+  }
+  return byApplication;
+}
+
+/** Groups the remaining requests (already in deadline order) by application. */
+function buildApplicationQueues(
+  remaining: readonly QueuedRequest[],
+  variantStates: ReadonlyMap<string, VariantState[]>,
+  lastVariant: ReadonlyMap<string, string>,
+  options: ResolvedPolicyOptions,
+): ApplicationQueue[] {
+  const queues = new Map<string, ApplicationQueue>();
+
+  for (const [rank, request] of remaining.entries()) {
+    let queue = queues.get(request.application);
+    if (queue === undefined) {
+      const variants = variantStates.get(request.application) ?? [];
+      queue = {
+        application: request.application,
+        requests: [],
+        horizons: [],
+        ranks: [],
+        weights: [],
+        variants,
+        estimates: variants.map(() => []),
+        rolloutVariant: chooseRolloutVariant(variants, lastVariant.get(request.application)),
+      };
+      queues.set(request.application, queue);
+    }
+
+    queue.requests.push(request);
+    queue.horizons.push(latestUsefulFinish(request.deadline, options.graceMs));
+    queue.ranks.push(rank);
+    queue.weights.push(request.weight);
+    for (const [index, variant] of queue.variants.entries()) {
+      queue.estimates[index]?.push(request.estimates[variant.profile.id] ?? 0);
+    }
+  }
+
+  // Map iteration follows insertion, so applications come in the order of their most urgent request.
+  return [...queues.values()];
+}
+
+/** Picks the variant that last ran for the application, or its cheapest (lowest `L(1)`) before it has run. */
+function chooseRolloutVariant(variants: readonly VariantState[], lastVariantId: string | undefined): number {
+  const last = variants.findIndex((variant) => variant.profile.id === lastVariantId);
+  if (last >= 0) return last;
+
+  // Variants are sorted by id, so a strict comparison keeps the smallest id on equal latency.
+  let cheapest = 0;
+  for (const [index, variant] of variants.entries()) {
+    if ((variant.latency[1] ?? 0) < (variants[cheapest]?.latency[1] ?? 0)) cheapest = index;
+  }
+  return cheapest;
+}

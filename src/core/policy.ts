@@ -1,0 +1,107 @@
+/**
+ * The scheduling policy: a pure function from the scheduler state and the options to a decision.
+ *
+ * Stages of one decision at time `t`:
+ *
+ * 1. Feasibility. A queued request that no variant of its application can finish in time, alone
+ *    and started now, swap included, is dropped as `deadline-infeasible`. With soft deadlines
+ *    "in time" means before the grace period ends.
+ * 2. Candidates. Every application with remaining requests, every variant that fits the memory
+ *    budget, every allowed batch size; see `candidates.ts`.
+ * 3. Choice. Each candidate is scored by its members' expected utility plus a one-step roll-out of
+ *    the rest of the queue (`rollout.ts`). Loading a variant must beat the best resident candidate
+ *    by the swap margin. A load evicts the least valuable resident variants (`residency.ts`).
+ * 4. Queue delay. With a maximum queue delay, a batch smaller than its variant's full batch waits
+ *    for more requests while the oldest request is younger than the delay and every member would
+ *    still finish in time.
+ * 5. Priorities. Every remaining request gets `w_q · (V_q(t) − V_q(t + Δ))`, the expected utility
+ *    it loses by waiting for the chosen action.
+ *
+ * Ties are broken by stable orders (deadline, then arrival, then id), so equal inputs give equal
+ * decisions. A decision costs `O(variants × sizes × n)` for `n` queued requests.
+ */
+
+import { chooseCandidate, enumerateCandidates, memberIds, type Candidate } from './candidates';
+import { buildDecisionContext, type DecisionContext } from './decision-context';
+import type { Action, Decision, RunAction, SchedulerState, WaitAction } from './model';
+import type { ResolvedPolicyOptions } from './policy-options';
+
+/** Decides what the executor does next, which requests to drop, and every request's priority. */
+export function decide(state: SchedulerState, options: ResolvedPolicyOptions): Decision {
+  const context = buildDecisionContext(state, options);
+  if (context.applications.length === 0) {
+    return { drops: context.drops, action: { kind: 'idle' }, priorities: new Map() };
+  }
+
+  // Every remaining request is feasible alone on some variant, so a candidate of size 1 exists.
+  const best = chooseCandidate(enumerateCandidates(context), context);
+  if (best === undefined) {
+    throw new Error(
+      `The policy found no candidate batch for ${context.applications.length} applications with feasible requests at time ${context.now}. This is a bug in the candidate search; please report it with the scheduler state.`,
+    );
+  }
+
+  const action: Action = waitForFullerBatch(context, best) ?? toRunAction(context, best);
+  const delayMs = action.kind === 'run' ? action.expectedDurationMs : 0;
+  return { drops: context.drops, action, priorities: computePriorities(context, delayMs) };
+}
+
+/**
+ * Returns a wait action when the best batch is not full, the oldest remaining request is younger
+ * than the maximum queue delay, and every member would still finish in time if the batch started
+ * when that delay runs out.
+ */
+function waitForFullerBatch(context: DecisionContext, best: Candidate): WaitAction | undefined {
+  const { maxQueueDelayMs } = context.options;
+  if (maxQueueDelayMs <= 0) return undefined;
+  if (best.size >= best.variant.fullBatch) return undefined;
+
+  // Comparing `until` itself, not the request's age, keeps float rounding from returning a wait
+  // that ends now or in the past.
+  const until = context.oldestArrival + maxQueueDelayMs;
+  if (until <= context.now) return undefined;
+
+  // Members are in deadline order, so the first has the earliest latest useful finish.
+  const tightestHorizon = best.queue.horizons[best.start] ?? -Infinity;
+  if (until + best.durationMs > tightestHorizon) return undefined;
+
+  return { kind: 'wait', until };
+}
+
+function toRunAction(context: DecisionContext, best: Candidate): RunAction {
+  return {
+    kind: 'run',
+    variantId: best.variant.profile.id,
+    application: best.queue.application,
+    requestIds: memberIds(best),
+    evict: context.evictionOrder.slice(0, best.evictCount),
+    load: !best.variant.resident,
+    expectedDurationMs: best.durationMs,
+    score: best.score,
+  };
+}
+
+/**
+ * Returns `w_q · (V_q(t) − V_q(t + Δ))` for every remaining request, where `V_q(x)` is the best
+ * `Â_m(q)` over the variants that could finish `q` alone, swap included, if started at `x`.
+ */
+function computePriorities(context: DecisionContext, delayMs: number): Map<string, number> {
+  const priorities = new Map<string, number>();
+  const later = context.now + delayMs;
+
+  for (const queue of context.applications) {
+    for (const [index, request] of queue.requests.entries()) {
+      const horizon = queue.horizons[index] ?? -Infinity;
+      let valueNow = 0;
+      let valueLater = 0;
+      for (const [variantIndex, variant] of queue.variants.entries()) {
+        const estimate = queue.estimates[variantIndex]?.[index] ?? 0;
+        const aloneMs = variant.swapMs + (variant.latency[1] ?? 0);
+        if (context.now + aloneMs <= horizon) valueNow = Math.max(valueNow, estimate);
+        if (later + aloneMs <= horizon) valueLater = Math.max(valueLater, estimate);
+      }
+      priorities.set(request.id, (queue.weights[index] ?? 0) * (valueNow - valueLater));
+    }
+  }
+  return priorities;
+}

@@ -1,0 +1,138 @@
+/**
+ * One step of look-ahead: the expected utility of the queue that a candidate batch leaves behind.
+ *
+ * The roll-out serves every other remaining request back to back from the candidate's finish:
+ *
+ * 1. Requests go in deadline order across applications. The next batch belongs to the application
+ *    whose next unserved request is the most urgent, and it takes up to a full batch of that
+ *    application's next requests in deadline order.
+ * 2. The candidate's application runs on the candidate's variant. Every other application runs on
+ *    the variant it ran last, or on its cheapest (lowest `L(1)`) before it has run.
+ * 3. A roll-out variant that is not resident after the candidate's evictions and load pays its
+ *    load cost once, before its first batch.
+ * 4. A request finishing by its deadline earns `w_q · Â_v(q)`. Within a soft-deadline grace period
+ *    it earns the decayed share minus the miss penalty. Later than that, the policy would drop it,
+ *    so it earns minus the drop penalty (0 by default). It still occupies its batch slot.
+ *
+ * The cost is `O(n + batches × applications)` per candidate.
+ *
+ * NOTE: roll-out loads evict nothing, so two roll-out variants that cannot be resident together
+ * are both counted as resident after their first load. A last partial batch runs at its own size
+ * even when `batchSizes` leaves that size out. Both make the roll-out slightly optimistic.
+ */
+
+import type { ApplicationQueue, DecisionContext, VariantState } from './decision-context';
+
+/** Candidate fields that the roll-out uses. */
+export interface RolloutStart {
+  queue: ApplicationQueue;
+  variant: VariantState;
+  /** Members are `queue.requests[start]` up to, but excluding, `queue.requests[start + size]`. */
+  start: number;
+  size: number;
+  durationMs: number;
+  /** Number of leading entries of the context's eviction order that the candidate evicts. */
+  evictCount: number;
+}
+
+/** Cursor over one application's remaining requests during a roll-out. */
+interface Stream {
+  queue: ApplicationQueue;
+  variant: VariantState;
+  /** Row of `queue.estimates` for `variant`. */
+  estimates: number[];
+  cursor: number;
+  skipStart: number;
+  skipEnd: number;
+  loadPending: boolean;
+}
+
+/** Returns the expected utility of serving every request outside the candidate after it. */
+export function rolloutValue(context: DecisionContext, candidate: RolloutStart): number {
+  const { graceMs, missPenalty, dropPenalty } = context.options;
+  const streams = openStreams(context, candidate);
+  const members: number[] = [];
+
+  let clock = context.now + candidate.durationMs;
+  let value = 0;
+  for (;;) {
+    const stream = mostUrgentStream(streams);
+    if (stream === undefined) break;
+
+    if (stream.loadPending) {
+      clock += stream.variant.profile.loadMs;
+      stream.loadPending = false;
+    }
+
+    // Take up to a full batch of this application's next requests.
+    members.length = 0;
+    const requestCount = stream.queue.requests.length;
+    while (members.length < stream.variant.fullBatch && stream.cursor < requestCount) {
+      members.push(stream.cursor);
+      stream.cursor = skipMembers(stream, stream.cursor + 1);
+    }
+    clock += stream.variant.latency[members.length] ?? 0;
+
+    for (const index of members) {
+      const weight = stream.queue.weights[index] ?? 0;
+      const estimate = stream.estimates[index] ?? 0;
+      const deadline = stream.queue.requests[index]?.deadline ?? 0;
+      if (clock <= deadline) {
+        value += weight * estimate;
+      } else if (clock <= (stream.queue.horizons[index] ?? 0)) {
+        value += weight * estimate * (1 - (clock - deadline) / graceMs) - weight * missPenalty;
+      } else {
+        value -= weight * dropPenalty;
+      }
+    }
+  }
+  return value;
+}
+
+function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[] {
+  const streams: Stream[] = [];
+
+  for (const queue of context.applications) {
+    const isCandidateApplication = queue === candidate.queue;
+    const variantIndex = isCandidateApplication
+      ? queue.variants.indexOf(candidate.variant)
+      : queue.rolloutVariant;
+    const variant = queue.variants[variantIndex];
+    if (variant === undefined) continue;
+
+    const residentAfterCandidate =
+      variant === candidate.variant || (variant.resident && variant.evictionPosition >= candidate.evictCount);
+    const stream: Stream = {
+      queue,
+      variant,
+      estimates: queue.estimates[variantIndex] ?? [],
+      cursor: 0,
+      skipStart: isCandidateApplication ? candidate.start : -1,
+      skipEnd: isCandidateApplication ? candidate.start + candidate.size : -1,
+      loadPending: !residentAfterCandidate,
+    };
+    stream.cursor = skipMembers(stream, 0);
+    streams.push(stream);
+  }
+  return streams;
+}
+
+/** Moves an index past the candidate's own members, which the roll-out does not serve again. */
+function skipMembers(stream: Stream, index: number): number {
+  return index === stream.skipStart ? stream.skipEnd : index;
+}
+
+/** Returns the stream whose next request comes first in the deadline order, if any remains. */
+function mostUrgentStream(streams: readonly Stream[]): Stream | undefined {
+  let best: Stream | undefined;
+  let bestRank = Infinity;
+  for (const stream of streams) {
+    if (stream.cursor >= stream.queue.requests.length) continue;
+    const rank = stream.queue.ranks[stream.cursor] ?? Infinity;
+    if (rank < bestRank) {
+      best = stream;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
