@@ -12,8 +12,9 @@
  * - A candidate's score is the expected utility of its members plus the roll-out of the rest.
  * - Among candidates on resident variants the best wins: higher score, then larger batch, then
  *   shorter duration, then the more urgent first member, then the smaller variant id.
- * - A candidate that must load its variant wins only if it beats the best resident candidate by
- *   more than the swap margin, or if no resident candidate exists.
+ * - A candidate that must load its variant wins only if its score plus its variant's swap credit
+ *   beats the best resident candidate by more than the swap margin, or if no resident candidate
+ *   exists.
  */
 
 import type { ApplicationQueue, DecisionContext, VariantState } from './decision-context';
@@ -59,10 +60,15 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
   return candidates;
 }
 
-/**
- * Returns the winning candidate under the swap hysteresis, or `undefined` when there is none.
- */
-export function chooseCandidate(candidates: readonly Candidate[], context: DecisionContext): Candidate | undefined {
+export interface Choice {
+  /** The winning candidate, or `undefined` when there is none. */
+  best: Candidate | undefined;
+  /** Per non-resident variant: its best score minus the best resident score, when it lost. */
+  swapGains: Map<string, number>;
+}
+
+/** Chooses the winning candidate under the swap hysteresis and reports what each swap would have gained. */
+export function chooseCandidate(candidates: readonly Candidate[], context: DecisionContext): Choice {
   const { swapMargin, scoreTolerance } = context.options;
 
   let bestResident: Candidate | undefined;
@@ -71,13 +77,24 @@ export function chooseCandidate(candidates: readonly Candidate[], context: Decis
   }
 
   let best = bestResident;
+  const bestScoreByVariant = new Map<string, number>();
   for (const candidate of candidates) {
     if (candidate.variant.resident) continue;
+    const id = candidate.variant.profile.id;
+    bestScoreByVariant.set(id, Math.max(bestScoreByVariant.get(id) ?? -Infinity, candidate.score));
     const clearsMargin =
-      bestResident === undefined || candidate.score - bestResident.score > swapMargin + scoreTolerance;
+      bestResident === undefined ||
+      candidate.score + context.swapCredit(id) - bestResident.score > swapMargin + scoreTolerance;
     if (clearsMargin && isBetter(candidate, best, scoreTolerance)) best = candidate;
   }
-  return best;
+
+  const swapGains = new Map<string, number>();
+  if (bestResident !== undefined) {
+    for (const [id, score] of bestScoreByVariant) {
+      if (id !== best?.variant.profile.id) swapGains.set(id, score - bestResident.score);
+    }
+  }
+  return { best, swapGains };
 }
 
 /** Returns the candidate's member requests' ids, in deadline order. */

@@ -64,6 +64,8 @@ export interface DecisionContext {
   residentBytes: number;
   /** Arrival of the oldest remaining request, or `Infinity` when none remains. */
   oldestArrival: number;
+  /** Swap credit of each non-resident variant; 0 when absent. */
+  swapCredit: (variantId: string) => number;
 }
 
 /** Validates the state, drops infeasible requests, and precomputes what the decision needs. */
@@ -104,6 +106,7 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
     footprintOf,
     residentBytes,
     oldestArrival: remaining.reduce((oldest, request) => Math.min(oldest, request.arrival), Infinity),
+    swapCredit: (variantId) => state.swapCredit?.get(variantId) ?? 0,
   };
 }
 

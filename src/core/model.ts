@@ -68,6 +68,11 @@ export interface SchedulerState {
   resident: ReadonlyMap<string, number>;
   /** Application id mapped to the id of the variant that last ran for it. */
   lastVariant: ReadonlyMap<string, string>;
+  /**
+   * Swap credit of non-resident variants: estimated gain accumulated over earlier decisions
+   * (see `accumulateSwapCredit`). It counts toward the swap margin. Absent means no credit.
+   */
+  swapCredit?: ReadonlyMap<string, number>;
 }
 
 /** A request the policy drops, and why. */
@@ -113,4 +118,9 @@ export interface Decision {
    * waiting one more batch, `w_q · (V_q(t) − V_q(t + Δ))`.
    */
   priorities: Map<string, number>;
+  /**
+   * For every non-resident variant with a candidate that did not run: its best candidate's score
+   * minus the best resident candidate's score. Negative when the resident choice is better.
+   */
+  swapGains: Map<string, number>;
 }

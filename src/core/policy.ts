@@ -10,7 +10,8 @@
  *    budget, every allowed batch size; see `candidates.ts`.
  * 3. Choice. Each candidate is scored by its members' expected utility plus a one-step roll-out of
  *    the rest of the queue (`rollout.ts`). Loading a variant must beat the best resident candidate
- *    by the swap margin. A load evicts the least valuable resident variants (`residency.ts`).
+ *    by the swap margin, counting the variant's swap credit from earlier decisions
+ *    (`swap-credit.ts`). A load evicts the least valuable resident variants (`residency.ts`).
  * 4. Queue delay. With a maximum queue delay, a batch smaller than its variant's full batch waits
  *    for more requests while the oldest request is younger than the delay and every member would
  *    still finish in time.
@@ -30,11 +31,11 @@ import type { ResolvedPolicyOptions } from './policy-options';
 export function decide(state: SchedulerState, options: ResolvedPolicyOptions): Decision {
   const context = buildDecisionContext(state, options);
   if (context.applications.length === 0) {
-    return { drops: context.drops, action: { kind: 'idle' }, priorities: new Map() };
+    return { drops: context.drops, action: { kind: 'idle' }, priorities: new Map(), swapGains: new Map() };
   }
 
   // Every remaining request is feasible alone on some variant, so a candidate of size 1 exists.
-  const best = chooseCandidate(enumerateCandidates(context), context);
+  const { best, swapGains } = chooseCandidate(enumerateCandidates(context), context);
   if (best === undefined) {
     throw new Error(
       `The policy found no candidate batch for ${context.applications.length} applications with feasible requests at time ${context.now}. This is a bug in the candidate search; please report it with the scheduler state.`,
@@ -43,7 +44,7 @@ export function decide(state: SchedulerState, options: ResolvedPolicyOptions): D
 
   const action: Action = waitForFullerBatch(context, best) ?? toRunAction(context, best);
   const delayMs = action.kind === 'run' ? action.expectedDurationMs : 0;
-  return { drops: context.drops, action, priorities: computePriorities(context, delayMs) };
+  return { drops: context.drops, action, priorities: computePriorities(context, delayMs), swapGains };
 }
 
 /**

@@ -14,10 +14,12 @@ export interface VariantMeasurement {
   latency: LatencyPoint[];
 }
 
-/** Batch sizes measured at start: powers of four up to the maximum, and the maximum itself. */
+/** Batch sizes the scheduler measures at start and then uses: powers of two. */
+export const PROFILED_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128] as const;
+
+/** The profiled sizes up to a variant's maximum batch, and the maximum itself. */
 export function profileBatchSizes(maxBatch: number): number[] {
-  const sizes = new Set<number>();
-  for (let size = 1; size < maxBatch; size *= 4) sizes.add(size);
+  const sizes = new Set<number>(PROFILED_BATCH_SIZES.filter((size) => size < maxBatch));
   sizes.add(maxBatch);
   return [...sizes].sort((a, b) => a - b);
 }

@@ -23,7 +23,11 @@ import type { ApplicationManifest, Manifest, ModelEntry } from '../core/manifest
 import { DropReason, type QueuedRequest, type RunAction, type VariantProfile } from '../core/model.js';
 import { decide } from '../core/policy.js';
 import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy-options.js';
-import { accuracyFromEntry, posteriorAccuracy } from '../core/estimators.js';
+import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
+import { createVariantProfile } from '../core/variant-profile.js';
+import { accumulateSwapCredit } from '../core/swap-credit.js';
+import { refineLatency } from '../core/latency-refinement.js';
+import { PROFILED_BATCH_SIZES } from './profiler.js';
 import { Logger } from '../core/logger.js';
 import type {
   InferenceApi,
@@ -81,6 +85,7 @@ export class Scheduler implements SchedulerApi {
   private queue: QueuedRequest[] = [];
   private readonly resident = new Map<string, number>();
   private readonly lastVariant = new Map<string, string>();
+  private swapCredit: ReadonlyMap<string, number> = new Map();
 
   private executing = false;
   private disposed = false;
@@ -95,6 +100,9 @@ export class Scheduler implements SchedulerApi {
       memoryBudgetBytes: config.memoryBudgetBytes,
       swapMargin: config.swapMargin,
       maxQueueDelayMs: config.maxQueueDelayMs,
+      // Only sizes measured (and so warmed) at start: on WebGPU the first run of a new input
+      // shape compiles kernels and would miss its deadline.
+      batchSizes: [...PROFILED_BATCH_SIZES],
     });
     this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
 
@@ -144,7 +152,9 @@ export class Scheduler implements SchedulerApi {
   async submit(message: SubmitMessage): Promise<void> {
     if (this.disposed) throw new Error(`Runtime is disposed; request "${message.id}" was not accepted. Create a new runtime.`);
     const application = this.applications.get(message.application);
-    validateSubmission(message, application, [...this.applications.keys()], this.open.has(message.id), now());
+    // The deadline is checked against the arrival time the client stamped: a deadline that passes
+    // while the message is in transit is the policy's to drop with an outcome, not a rejection.
+    validateSubmission(message, application, [...this.applications.keys()], this.open.has(message.id), message.arrival);
 
     const lane = this.lanes.get(message.application)!;
     this.open.set(message.id, { message, priority: 0 });
@@ -283,7 +293,7 @@ export class Scheduler implements SchedulerApi {
       });
       const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, this.config.profileRuns);
       await this.inference.evict(variant.entry.id);
-      variant.profile = { ...variant.profile, loadMs: measured.loadMs, latency: measured.latency };
+      variant.profile = createVariantProfile(variant.application.id, variant.entry, measured);
       profiles.push({
         variantId: variant.entry.id,
         application: variant.application.id,
@@ -336,10 +346,8 @@ export class Scheduler implements SchedulerApi {
     const open = this.open.get(message.id);
     if (open === undefined) return;
 
-    const estimates: Record<string, number> = {};
-    for (const variant of this.variants.values()) {
-      if (variant.application.id === message.application) estimates[variant.entry.id] = posteriorAccuracy(posterior, variant.profile.recall);
-    }
+    const profiles = [...this.variants.values()].filter((variant) => variant.application.id === message.application).map((variant) => variant.profile);
+    const estimates = posteriorEstimates(posterior, profiles);
     open.posterior = posterior;
     open.queued = {
       id: message.id,
@@ -367,9 +375,12 @@ export class Scheduler implements SchedulerApi {
         variants: [...this.variants.values()].map((variant) => variant.profile),
         resident: this.resident,
         lastVariant: this.lastVariant,
+        swapCredit: this.swapCredit,
       },
       this.options,
     );
+    const loaded = decision.action.kind === 'run' && decision.action.load ? decision.action.variantId : undefined;
+    this.swapCredit = accumulateSwapCredit(this.swapCredit, decision.swapGains, loaded);
 
     for (const drop of decision.drops) {
       this.drop(drop.requestId, drop.reason, 'no variant can finish it by its deadline, load included');
@@ -416,8 +427,10 @@ export class Scheduler implements SchedulerApi {
       const recordSize = members[0]!.message.input.length;
       const input = new Float32Array(members.length * recordSize);
       members.forEach((member, index) => input.set(member.message.input, index * recordSize));
+      const runStarted = now();
       const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), members.length);
       const finishedAt = now();
+      variant.profile = { ...variant.profile, latency: refineLatency(variant.profile.latency, members.length, finishedAt - runStarted) };
 
       // One output row per member, or the whole batch fails with one error.
       if (result.output.length !== members.length * result.classCount || result.classCount !== variant.application.classes.length) {

@@ -11,7 +11,7 @@ export function validateSubmission(
   application: ApplicationManifest | undefined,
   knownApplications: readonly string[],
   duplicateId: boolean,
-  currentTime: number,
+  arrival: number,
 ): asserts application is ApplicationManifest {
   if (application === undefined) {
     throw new RangeError(
@@ -22,6 +22,6 @@ export function validateSubmission(
     throw new RangeError(`Request id "${message.id}" is already in use by an open request; give each request a unique id.`);
   }
   checkInput(message.application, message.input, application.input.shape.slice(1));
-  checkDeadline(message.deadline, currentTime);
+  checkDeadline(message.deadline, arrival);
   checkWeight(message.weight);
 }

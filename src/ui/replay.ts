@@ -61,6 +61,8 @@ export interface ReplayReport {
   summary: ReplaySummary;
   /** Accuracy of the most accurate variant's recorded (training-time) predictions on the replayed records. */
   recordedBestAccuracy: number;
+  /** Outcome events the runtime dispatched during the replay: one per request when nothing is lost or doubled. */
+  outcomeEvents: number;
   durationMs: number;
 }
 
@@ -106,6 +108,9 @@ export async function runReplay(
   const rows: ReplayRow[] = [];
   const pending: Promise<void>[] = [];
   const started = performance.now();
+  let outcomeEvents = 0;
+  const countOutcome = (): void => void outcomeEvents++;
+  runtime.addEventListener('outcome', countOutcome);
 
   for (const request of plan.requests) {
     const wait = started + request.offsetMs - performance.now();
@@ -128,6 +133,7 @@ export async function runReplay(
     pending.push(done);
   }
   await Promise.all(pending);
+  runtime.removeEventListener('outcome', countOutcome);
 
   const recorded = testSet.predictions[plan.bestVariant] ?? [];
   const recordedCorrect = plan.requests.filter((request) => recorded[request.record] === testSet.labels[request.record]).length;
@@ -140,6 +146,7 @@ export async function runReplay(
     bestVariant: plan.bestVariant,
     summary: summarize(rows),
     recordedBestAccuracy: plan.requests.length === 0 ? 0 : recordedCorrect / plan.requests.length,
+    outcomeEvents,
     durationMs: performance.now() - started,
   };
 }

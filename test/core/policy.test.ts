@@ -154,7 +154,7 @@ describe('decide drops', () => {
   it('goes idle on an empty queue', () => {
     const decision = decide(makeState({ queue: [], variants: [small] }), makeOptions());
 
-    expect(decision).toEqual({ drops: [], action: { kind: 'idle' }, priorities: new Map() });
+    expect(decision).toEqual({ drops: [], action: { kind: 'idle' }, priorities: new Map(), swapGains: new Map() });
   });
 });
 
