@@ -11,6 +11,8 @@ import type {
   RuntimeStats,
   SchedulerApi,
   StartupProgress,
+  SubmitMessage,
+  SubmitResult,
 } from '../protocol/messages.js';
 import { resolveRuntimeOptions, type RuntimeOptions } from './options.js';
 
@@ -56,6 +58,7 @@ interface RuntimeEventMap {
 
 export class Runtime extends EventTarget {
   private readonly pending = new Map<string, (outcome: Outcome) => void>();
+  private outgoing: { message: SubmitMessage; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly applications: Map<string, ApplicationInfo>;
   private nextId = 0;
   private disposed = false;
@@ -95,12 +98,38 @@ export class Runtime extends EventTarget {
 
     const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
     try {
-      await this.scheduler.submit(Comlink.transfer({ id, application: application.id, input, arrival, deadline, weight }, [input.buffer]));
+      await this.send({ id, application: application.id, input, arrival, deadline, weight });
     } catch (error) {
       this.pending.delete(id);
       throw error;
     }
     return outcome;
+  }
+
+  /** Queues one request for the next `submitMany` call, made once the current task ends. */
+  private send(message: SubmitMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.outgoing.push({ message, resolve, reject });
+      if (this.outgoing.length === 1) queueMicrotask(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const sending = this.outgoing;
+    this.outgoing = [];
+    const messages = sending.map((entry) => entry.message);
+    let results: SubmitResult[];
+    try {
+      results = await this.scheduler.submitMany(Comlink.transfer(messages, messages.map((message) => message.input.buffer)));
+    } catch (error) {
+      for (const entry of sending) entry.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    sending.forEach((entry, index) => {
+      const result = results[index];
+      if (result?.accepted === true) entry.resolve();
+      else entry.reject(rebuildError(result));
+    });
   }
 
   stats(): Promise<RuntimeStats> {
@@ -124,11 +153,13 @@ export class Runtime extends EventTarget {
   }
 
   /** @internal Called by the scheduler's listener. */
-  deliver(outcome: Outcome): void {
-    const resolve = this.pending.get(outcome.requestId);
-    this.pending.delete(outcome.requestId);
-    resolve?.(outcome);
-    this.dispatchEvent(new OutcomeEvent(outcome));
+  deliver(outcomes: readonly Outcome[]): void {
+    for (const outcome of outcomes) {
+      const resolve = this.pending.get(outcome.requestId);
+      this.pending.delete(outcome.requestId);
+      resolve?.(outcome);
+      this.dispatchEvent(new OutcomeEvent(outcome));
+    }
   }
 }
 
@@ -145,7 +176,7 @@ export async function createRuntime(
   // runtime object, so the listener can forward to a runtime created after `start`.
   let runtime: Runtime | undefined;
   const listener = Comlink.proxy({
-    onOutcome: (outcome: Outcome) => runtime?.deliver(outcome),
+    onOutcomes: (outcomes: Outcome[]) => runtime?.deliver(outcomes),
     onProgress: (progress: StartupProgress) => {
       onProgress?.(progress);
       runtime?.dispatchEvent(new ProgressEvent(progress));
@@ -160,6 +191,13 @@ export async function createRuntime(
     worker.terminate();
     throw error;
   }
+}
+
+/** Rebuilds a rejection sent as plain data, keeping the error's name (RangeError, TypeError, ...). */
+function rebuildError(result: SubmitResult | undefined): Error {
+  if (result === undefined || result.accepted) return new Error('The scheduler returned no result for a submitted request; this is a bug.');
+  const constructors: Record<string, ErrorConstructor> = { RangeError, TypeError };
+  return new (constructors[result.errorName] ?? Error)(result.message);
 }
 
 function toInput(input: RequestInit['input'], application: ApplicationInfo): Float32Array {

@@ -181,17 +181,27 @@ export interface ReadyInfo {
   manifestUrl: string;
 }
 
-/** Callbacks the client hands to the scheduler worker (proxied by Comlink). */
+/**
+ * Callbacks the client hands to the scheduler worker (proxied by Comlink). Outcomes settled in
+ * the same task (a whole batch, a set of drops) arrive in one call, so a message per request is
+ * not the limit on throughput.
+ */
 export interface SchedulerListener {
-  onOutcome(outcome: Outcome): void;
+  onOutcomes(outcomes: Outcome[]): void;
   onProgress(progress: StartupProgress): void;
 }
+
+/** Whether the scheduler accepted one request of a `submitMany` call. */
+export type SubmitResult = { accepted: true } | { accepted: false; errorName: string; message: string };
 
 /** The scheduler worker's API. */
 export interface SchedulerApi {
   start(config: SchedulerConfig, listener: SchedulerListener): Promise<ReadyInfo>;
-  /** Accepts a request; its outcome arrives later through the listener. Rejects invalid ones. */
-  submit(request: SubmitMessage): Promise<void>;
+  /**
+   * Accepts or rejects each request, in order; the outcome of each accepted one arrives later
+   * through the listener. Requests submitted in the same task travel in one call.
+   */
+  submitMany(requests: SubmitMessage[]): SubmitResult[];
   stats(): RuntimeStats;
   dispose(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * Start-up measurement of one variant on the inference worker's provider: load cost (session
- * creation plus one warm run) and the median service time at a few batch sizes, timed from this
- * worker so the Comlink round trip is part of the figure the policy plans with.
+ * creation plus one warm-up run at every scheduled batch size, because on WebGPU the first run of
+ * a new input shape compiles kernels) and the median service time at those sizes. Times are taken
+ * in this worker, so the Comlink round trip is part of the figure the policy plans with.
  */
 import type { Remote } from 'comlink';
 import * as Comlink from 'comlink';
@@ -39,7 +40,14 @@ export async function measureVariant(
   const started = performance.now();
   await inference.load(
     Comlink.transfer(
-      { modelId: entry.id, bytes: copy, inputName: application.input.name, outputName: entry.outputName, recordShape, warmupBatchSizes: [1] },
+      {
+        modelId: entry.id,
+        bytes: copy,
+        inputName: application.input.name,
+        outputName: entry.outputName,
+        recordShape,
+        warmupBatchSizes: profileBatchSizes(entry.maxBatch),
+      },
       [copy],
     ),
   );
@@ -47,8 +55,6 @@ export async function measureVariant(
 
   const latency: LatencyPoint[] = [];
   for (const batchSize of profileBatchSizes(entry.maxBatch)) {
-    // One untimed run per size lets the provider compile its kernels for the new shape.
-    await inference.run(entry.id, new Float32Array(batchSize * recordSize), batchSize);
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {
       const input = new Float32Array(batchSize * recordSize);

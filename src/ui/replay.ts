@@ -34,11 +34,13 @@ const SHAPES: Record<WorkloadName, WorkloadShape> = {
         { name: 'light again', requests: quarter, loadFactor: 0.3 },
       ];
     },
-    deadlineMs: (best) => 3 * latencyMs(best.latency, best.maxBatch) + latencyMs(best.latency, 1),
+    // Room for a full batch behind another one, plus loading the variant: without the load a
+    // variant evicted in the heavy phase could never come back within any request's deadline.
+    deadlineMs: (best) => best.loadMs + 2 * latencyMs(best.latency, best.maxBatch),
   },
   light: {
     phases: (requests) => [{ name: 'light', requests, loadFactor: 0.2 }],
-    deadlineMs: (best) => 20 * latencyMs(best.latency, best.maxBatch),
+    deadlineMs: (best) => best.loadMs + 20 * latencyMs(best.latency, best.maxBatch),
   },
 };
 
