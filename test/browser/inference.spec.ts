@@ -8,10 +8,11 @@ import type { Manifest } from '../../src/core/manifest.js';
 import { fetchModelsJson, freshStoreName, openApp } from './helpers.js';
 
 /**
- * Largest allowed difference between a logit from onnxruntime-web and PyTorch's. WASM matches to
- * about 1e-5; the WebGPU kernels accumulate in another order, so they get more room.
+ * Largest allowed difference between a logit from onnxruntime-web and PyTorch's. Measured here
+ * (onnxruntime-web 1.31.1, Chromium 156): at most 2.2e-5 on WASM and 8.7e-6 on WebGPU with the
+ * SwiftShader adapter; a hardware GPU accumulates in another order, so WebGPU gets more room.
  */
-const TOLERANCE = { wasm: 1e-3, webgpu: 5e-3 } as const;
+const TOLERANCE = { wasm: 1e-4, webgpu: 1e-3 } as const;
 const RECORDS = 32;
 
 for (const provider of ['webgpu', 'wasm'] as const) {
