@@ -169,6 +169,9 @@ export async function createRuntime(
   onProgress?: (progress: StartupProgress) => void,
 ): Promise<Runtime> {
   const config = resolveRuntimeOptions(options, globalThis.location?.href ?? 'http://127.0.0.1/');
+  // Ask the browser not to evict the cached models under storage pressure. Only a window may ask,
+  // and a refusal is harmless: the models are downloaded again when evicted.
+  void globalThis.navigator?.storage?.persist?.().catch(() => false);
   const worker = new Worker(new URL('../scheduler/worker.ts', import.meta.url), { type: 'module', name: 'scheduler' });
   const scheduler = Comlink.wrap<SchedulerApi>(worker);
 

@@ -15,7 +15,7 @@ export const Provider = {
 } as const;
 export type Provider = (typeof Provider)[keyof typeof Provider];
 
-/** Which provider the runtime should try first. */
+/** Provider the runtime tries first; `'auto'` means WebGPU when an adapter exists. */
 export type ProviderPreference = 'auto' | Provider;
 
 /** Options of the scheduler worker after the client resolved them. */
@@ -111,7 +111,7 @@ export interface MeasuredProfile {
   profiledAccuracy: number;
 }
 
-/** Where the model store found a model's bytes on the last load. */
+/** Source of a model's bytes on its last load. */
 export type ModelSource = 'network' | 'indexeddb';
 
 export interface ModelLoadRecord {
@@ -127,10 +127,10 @@ export interface ModelProblem {
   message: string;
 }
 
-/** Counters the runtime keeps; the views and the benchmarks read these, nobody parses logs. */
+/** Counters of the runtime, read as data by the views and the benchmarks instead of parsing logs. */
 export interface RuntimeStats {
   provider: Provider | 'none';
-  /** Why the runtime is not on WebGPU, when it is not. */
+  /** Reason for the provider choice, for example why WebGPU is not in use. */
   providerNote: string;
   accepted: number;
   completed: number;
@@ -206,7 +206,7 @@ export interface SchedulerApi {
   dispose(): Promise<void>;
 }
 
-/** What the inference worker needs to create one session. */
+/** Request to the inference worker to create one session. */
 export interface LoadModelMessage {
   modelId: string;
   bytes: ArrayBuffer;
@@ -237,7 +237,7 @@ export interface InferenceApi {
   /** Creates and warms a session; resolves with the load time in milliseconds. */
   load(message: LoadModelMessage): Promise<number>;
   evict(modelId: string): Promise<void>;
-  /** Runs one batch; `input` holds `batchSize` records back to back. */
+  /** Runs one batch. `input` contains `batchSize` records back to back. */
   run(modelId: string, input: Float32Array, batchSize: number): Promise<RunResult>;
   resident(): string[];
 }

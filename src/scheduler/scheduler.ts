@@ -129,6 +129,10 @@ export class Scheduler implements SchedulerApi {
     checkVariantSelection(manifest, config.variants);
     this.store = await ModelStore.open(config.storeName);
     for (const application of manifest.applications) await this.prepareApplication(application);
+    if (this.applications.size === 0) {
+      const problems = this.stats_.modelProblems.map((problem) => `${problem.modelId}: ${problem.message}`);
+      throw new Error(`No application can be served. ${problems.join('; ') || 'The manifest selects no variant.'}`);
+    }
 
     // 5 and 6. Profiles and preloading.
     const profiles = await this.profileVariants();
@@ -167,7 +171,7 @@ export class Scheduler implements SchedulerApi {
     });
   }
 
-  /** Accepts one request or throws the error that says why not. */
+  /** Accepts one request, or throws an error that names the invalid field. */
   private submit(message: SubmitMessage): void {
     if (this.disposed) throw new Error(`Runtime is disposed; request "${message.id}" was not accepted. Create a new runtime.`);
     const application = this.applications.get(message.application);
@@ -453,8 +457,8 @@ export class Scheduler implements SchedulerApi {
       if (action.load) {
         await this.loadVariant(variant);
         this.stats_.swaps++;
-        // The start-up measurement is one load in a quiet worker; swaps under load take longer,
-        // evictions included, so the load cost follows what swaps actually cost.
+        // The start-up figure is one load in a quiet worker. Swaps under load take longer, so the
+        // load cost follows the observed swaps, evictions included.
         const observed = now() - swapStarted;
         variant.profile = { ...variant.profile, loadMs: (1 - LOAD_REFINEMENT_WEIGHT) * variant.profile.loadMs + LOAD_REFINEMENT_WEIGHT * observed };
       }

@@ -93,8 +93,8 @@ export class SneakPeekReplay extends LitElement {
     error: { state: true },
   };
 
-  /** Replay settings; read from the query string by default. */
-  settings: ReplaySettings = settingsFromQuery(location.search);
+  /** Replay settings; read from the query string by default, or the defaults when it is invalid. */
+  settings: ReplaySettings;
   private state: ReplayState = 'idle';
   private progress: StartupProgress | undefined;
   private rows: ReplayRow[] = [];
@@ -105,10 +105,22 @@ export class SneakPeekReplay extends LitElement {
   private runtime: Runtime | undefined;
   private allRows: ReplayRow[] = [];
 
+  constructor() {
+    super();
+    try {
+      this.settings = settingsFromQuery(location.search);
+    } catch (error) {
+      // Show the invalid parameter and leave the page usable with the defaults.
+      this.settings = settingsFromQuery('');
+      this.error = error instanceof Error ? error.message : String(error);
+      this.state = 'failed';
+    }
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.publish();
-    if (this.settings.autorun) void this.start();
+    if (this.settings.autorun && this.state === 'idle') void this.start();
   }
 
   override disconnectedCallback(): void {
@@ -138,6 +150,10 @@ export class SneakPeekReplay extends LitElement {
         (progress) => (this.progress = progress),
       );
       const runtime = this.runtime;
+      if (!runtime.ready.applications.some((application) => application.id === APPLICATION)) {
+        const problems = (await runtime.stats()).modelProblems.map((problem) => problem.message);
+        throw new Error(`The runtime serves no "${APPLICATION}" variant: ${problems.join('; ') || 'the manifest has none'}.`);
+      }
       this.state = 'running';
       this.publish();
 

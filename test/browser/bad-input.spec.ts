@@ -115,3 +115,17 @@ test('an invalid manifest is rejected naming the field', async ({ page }) => {
   );
   expect(message).toContain('applications[0].variants[0].maxBatch must be a positive integer, got 0');
 });
+
+test('a budget smaller than every variant is rejected', async ({ page }) => {
+  await openApp(page);
+  const message = await page.evaluate(
+    async (storeName) =>
+      window.sneakpeek.createRuntime({ provider: 'wasm', storeName, memoryBudgetBytes: 1000 }).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      ),
+    freshStoreName('budget'),
+  );
+  expect(message).toContain('No application can be served');
+  expect(message).toMatch(/variant "product-mlp" needs an estimated \d+ bytes, more than the memory budget of 1000; raise memoryBudgetBytes/);
+});

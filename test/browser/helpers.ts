@@ -8,7 +8,7 @@ export async function openApp(page: Page): Promise<void> {
   await page.waitForFunction(() => window.sneakpeek !== undefined);
 }
 
-/** A database name no earlier test used, so each test starts with an empty model store. */
+/** Returns a database name no earlier test used, so each test starts with an empty model store. */
 export function freshStoreName(label: string): string {
   return `test-${label}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 }
