@@ -38,6 +38,11 @@ export interface ApplicationManifest {
   sneakpeek: SneakPeekEntry;
   /** Held-out test split shipped with the models, for replay and evaluation. */
   testSet?: TestSetEntry;
+  /**
+   * Every model's recorded output on every validation and test record, for the simulator: a JSON
+   * file in the `RecordedOutputs` format, relative to the manifest.
+   */
+  recordedFile?: string;
   dataset: DatasetProvenance;
 }
 
@@ -143,4 +148,26 @@ export interface DatasetProvenance {
   split: string;
   /** Command that regenerates every model and this manifest entry. */
   trainingCommand: string;
+}
+
+/** One split's recorded outputs, records in the split's order (test: replay order). */
+export interface RecordedSplit {
+  /** True class index of every record. */
+  labels: number[];
+  /** Model id (every variant and the SneakPeek model) mapped to its predicted class per record. */
+  predictions: Record<string, number[]>;
+  /** The SneakPeek model's raw logits per record (before temperature scaling). */
+  sneakpeekLogits: number[][];
+  /**
+   * Optional grouping of records for label-shift workloads, for example the calendar date of a
+   * weather record or the corpus subset of a mail; the same length as `labels`.
+   */
+  groups?: string[];
+}
+
+/** Contents of an application's `recordedFile`. */
+export interface RecordedOutputs {
+  application: string;
+  validation: RecordedSplit;
+  test: RecordedSplit;
 }
