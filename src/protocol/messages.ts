@@ -106,6 +106,8 @@ export interface MeasuredProfile {
   /** Session creation plus warm-up, in milliseconds. */
   loadMs: number;
   latency: LatencyPoint[];
+  /** Every timed run at start: batch size (as a decimal string) mapped to its times in milliseconds. */
+  samples: Record<string, number[]>;
   footprintBytes: number;
   maxBatch: number;
   profiledAccuracy: number;
@@ -172,11 +174,20 @@ export interface ApplicationInfo {
   variants: string[];
 }
 
+/** Measured cost of one SneakPeek model on the scheduler worker's WASM backend. */
+export interface SneakPeekProfile {
+  modelId: string;
+  application: string;
+  /** Batch size (as a decimal string) mapped to run times in milliseconds. */
+  samples: Record<string, number[]>;
+}
+
 export interface ReadyInfo {
   provider: Provider;
   providerNote: string;
   applications: ApplicationInfo[];
   profiles: MeasuredProfile[];
+  sneakpeekProfiles: SneakPeekProfile[];
   /** Resolved manifest URL, for fetching test data beside it. */
   manifestUrl: string;
 }

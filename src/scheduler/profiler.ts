@@ -12,7 +12,10 @@ import type { InferenceApi } from '../protocol/messages.js';
 
 export interface VariantMeasurement {
   loadMs: number;
+  /** Median service time per measured batch size. */
   latency: LatencyPoint[];
+  /** Every timed run: batch size (as a decimal string) mapped to its times in milliseconds. */
+  samples: Record<string, number[]>;
 }
 
 /** Batch sizes the scheduler measures at start and then uses: powers of two. */
@@ -54,6 +57,7 @@ export async function measureVariant(
   const loadMs = performance.now() - started;
 
   const latency: LatencyPoint[] = [];
+  const samples: Record<string, number[]> = {};
   for (const batchSize of profileBatchSizes(entry.maxBatch)) {
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {
@@ -63,11 +67,12 @@ export async function measureVariant(
       times.push(performance.now() - runStarted);
     }
     latency.push({ batchSize, ms: median(times) });
+    samples[String(batchSize)] = times;
   }
-  return { loadMs, latency };
+  return { loadMs, latency, samples };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -41,6 +41,7 @@ import type {
   SchedulerListener,
   SubmitMessage,
   SubmitResult,
+  SneakPeekProfile,
 } from '../protocol/messages.js';
 import { OutcomeStatus } from '../protocol/messages.js';
 import { ModelStore } from '../store/model-store.js';
@@ -155,6 +156,7 @@ export class Scheduler implements SchedulerApi {
         variants: [...this.variants.values()].filter((variant) => variant.application.id === application.id).map((variant) => variant.entry.id),
       })),
       profiles,
+      sneakpeekProfiles: await this.profileSneakPeek(),
       manifestUrl: config.manifestUrl,
     };
   }
@@ -333,10 +335,21 @@ export class Scheduler implements SchedulerApi {
         provider: this.provider,
         loadMs: measured.loadMs,
         latency: measured.latency,
+        samples: measured.samples,
         footprintBytes: variant.profile.footprintBytes,
         maxBatch: variant.profile.maxBatch,
         profiledAccuracy: variant.profile.profiledAccuracy,
       });
+    }
+    return profiles;
+  }
+
+  /** Times each SneakPeek lane at a few batch sizes, so simulations can charge its real cost. */
+  private async profileSneakPeek(): Promise<SneakPeekProfile[]> {
+    const profiles: SneakPeekProfile[] = [];
+    for (const [application, lane] of this.lanes) {
+      const samples = await lane.measure(PROFILED_BATCH_SIZES.filter((size) => size <= 64), this.config.profileRuns);
+      profiles.push({ modelId: this.applications.get(application)!.sneakpeek.id, application, samples });
     }
     return profiles;
   }

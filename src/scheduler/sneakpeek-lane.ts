@@ -53,8 +53,26 @@ export class SneakPeekLane {
   posterior(input: Float32Array): Promise<number[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, resolve, reject });
-      void this.drain();
+      // Start at the end of the task, so inputs submitted together run as one batch.
+      if (this.pending.length === 1) queueMicrotask(() => void this.drain());
     });
+  }
+
+  /** Times `runs` runs of zero inputs at each batch size; returns the samples in milliseconds by size. */
+  async measure(batchSizes: readonly number[], runs: number): Promise<Record<string, number[]>> {
+    const samples: Record<string, number[]> = {};
+    for (const batchSize of batchSizes) {
+      const input = new Float32Array(this.recordSize);
+      const times: number[] = [];
+      // One untimed round first: the first run of a shape allocates its buffers.
+      for (let run = 0; run <= runs; run++) {
+        const started = performance.now();
+        await Promise.all(Array.from({ length: batchSize }, () => this.posterior(input)));
+        if (run > 0) times.push(performance.now() - started);
+      }
+      samples[String(batchSize)] = times;
+    }
+    return samples;
   }
 
   async release(): Promise<void> {
