@@ -1,0 +1,102 @@
+/**
+ * Every accuracy estimator of one application, applied to requests in the order their SneakPeek
+ * posteriors become available (the order the live scheduler sees them).
+ *
+ * | kind        | `Â_m(q)` |
+ * |-------------|----------|
+ * | `profiled`  | `A_m`, the same for every request |
+ * | `posterior` | `Σ_c p_g(c | x_q) · r_m(c)` |
+ * | `tracked`   | the posterior estimate after re-weighting `p_g` to the label mix a `PriorTracker` estimates from recent posteriors |
+ * | `joint`     | `P(m correct | g's predicted class, confidence bin)` from the validation split, falling back to `posterior` |
+ * | `oracle`    | 1 if `m`'s recorded answer on `q` is right, else 0: simulation only |
+ */
+
+import { posteriorEstimates, profiledEstimates, softmax } from '../estimators.js';
+import type { VariantProfile } from '../model.js';
+import { buildJointTable, jointEstimate, type JointTable, type ResolvedJointEstimatorOptions } from './joint-estimator.js';
+import { PriorTracker, type ResolvedPriorTrackerOptions } from './prior-tracker.js';
+import type { RecordedSplit } from '../manifest.js';
+
+export const EstimatorKind = {
+  Profiled: 'profiled',
+  Posterior: 'posterior',
+  Tracked: 'tracked',
+  Joint: 'joint',
+  Oracle: 'oracle',
+} as const;
+export type EstimatorKind = (typeof EstimatorKind)[keyof typeof EstimatorKind];
+
+export const ESTIMATOR_KINDS: readonly EstimatorKind[] = Object.freeze(Object.values(EstimatorKind));
+
+/** Estimates of every variant of the application, per estimator kind. */
+export type EstimateSet = Record<EstimatorKind, Record<string, number>>;
+
+/** What the estimators of one application are built from. */
+export interface EstimatorSetSpec {
+  variants: readonly Pick<VariantProfile, 'id' | 'recall' | 'profiledAccuracy'>[];
+  /** Validation label mix `π_val`, the mix the SneakPeek posterior was fitted under. */
+  validationMix: readonly number[];
+  /** SneakPeek temperature: the posterior is `softmax(logits / temperature)`. */
+  temperature: number;
+  /** Recorded validation outputs, for the joint estimator's counts. */
+  validation: RecordedSplit;
+  jointOptions: ResolvedJointEstimatorOptions;
+  trackerOptions: ResolvedPriorTrackerOptions;
+}
+
+/**
+ * The estimators of one application. The tracker keeps state, so feed requests in the order their
+ * posteriors arrive and create a new set per simulated trace.
+ */
+export class EstimatorSet {
+  private readonly joint: JointTable;
+  private readonly tracker: PriorTracker;
+  private readonly profiled: Record<string, number>;
+
+  constructor(private readonly spec: EstimatorSetSpec) {
+    this.joint = buildJointTable(
+      spec.validation,
+      spec.variants.map((variant) => variant.id),
+      spec.temperature,
+      spec.jointOptions,
+    );
+    this.tracker = new PriorTracker(spec.validationMix, spec.trackerOptions);
+    this.profiled = profiledEstimates(spec.variants);
+  }
+
+  /**
+   * Returns every estimator's `Â_m(q)` for one request, from its SneakPeek logits and whether each
+   * variant's recorded answer is correct (used by the oracle only).
+   */
+  estimate(logits: readonly number[], correct: Readonly<Record<string, boolean>>): EstimateSet {
+    const posterior = softmax(logits, this.spec.temperature);
+
+    // The tracker sees this posterior before adjusting it, as a live tracker would.
+    this.tracker.observe(posterior);
+    const adjusted = this.tracker.adjust(posterior);
+
+    const joint: Record<string, number> = {};
+    const oracle: Record<string, number> = {};
+    for (const variant of this.spec.variants) {
+      joint[variant.id] = jointEstimate(this.joint, variant.id, posterior, variant.recall);
+      const isCorrect = correct[variant.id];
+      if (isCorrect === undefined) {
+        throw new RangeError(`No recorded correctness for variant "${variant.id}". Pass one entry per variant of the application.`);
+      }
+      oracle[variant.id] = isCorrect ? 1 : 0;
+    }
+
+    return {
+      profiled: { ...this.profiled },
+      posterior: posteriorEstimates(posterior, this.spec.variants),
+      tracked: posteriorEstimates(adjusted, this.spec.variants),
+      joint,
+      oracle,
+    };
+  }
+
+  /** The tracker's current label-mix estimate. */
+  trackedMix(): readonly number[] {
+    return this.tracker.mix();
+  }
+}
