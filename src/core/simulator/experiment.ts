@@ -1,0 +1,192 @@
+/**
+ * An evaluation grid: every workload × load factor × seed gets one trace, and every policy runs on
+ * that same trace, so differences between policies are paired by seed. Estimator quality (Brier
+ * score and calibration error of each estimator against realised correctness) is measured on the
+ * trace itself, over every request and every variant of its application, because it does not
+ * depend on the policy.
+ *
+ * Load factor 1 means, for each application, the best throughput of its most accurate variant over
+ * batch sizes (median profile). With several applications the device's time is split evenly, so
+ * each application arrives at `load × its capacity / number of applications` and the total stays
+ * `load` times what the device can do with every application on its most accurate variant.
+ */
+
+import { capacityPerSecond } from '../workload.js';
+import { CalibrationAccumulator, DEFAULT_CALIBRATION_BINS } from '../estimation/calibration.js';
+import { ESTIMATOR_KINDS, type EstimatorKind } from '../estimation/estimator-set.js';
+import type { ResolvedJointEstimatorOptions } from '../estimation/joint-estimator.js';
+import type { ResolvedPriorTrackerOptions } from '../estimation/prior-tracker.js';
+import type { ResolvedPolicyOptions } from '../policy-options.js';
+import { createSimPolicy, type PolicyName } from '../baselines/catalog.js';
+import type { ResolvedBurstOptions } from '../workloads/arrivals.js';
+import { indexRecords, LabelPlanKind } from '../workloads/label-mix.js';
+import { shiftPlanFor } from '../workloads/shift-plans.js';
+import { isBursty, mergeStreams, planStream, usesShiftPlan, type WorkloadKind } from '../workloads/workload-plan.js';
+import { mostAccurateVariant } from './applications.js';
+import type { CostModel } from './device-costs.js';
+import { summarizeRun, type RunSummary } from './run-metrics.js';
+import type { SimApplication, SimRequest } from './sim-model.js';
+import { simulate } from './simulator.js';
+import { buildTrace } from './trace.js';
+
+/** Everything that fixes one trace apart from the workload kind, load and seed. */
+export interface TraceSettings {
+  applications: readonly SimApplication[];
+  costs: CostModel;
+  /** Requests per application. */
+  requestsPerApplication: number;
+  /**
+   * Relative deadlines are uniform between these multiples of each application's reference
+   * latency: its most accurate variant's median latency at the batch size of its best throughput.
+   */
+  deadlineRange: readonly [number, number];
+  bursts: ResolvedBurstOptions;
+  jointOptions: ResolvedJointEstimatorOptions;
+  trackerOptions: ResolvedPriorTrackerOptions;
+}
+
+export interface ExperimentSpec extends TraceSettings {
+  workloads: readonly WorkloadKind[];
+  loads: readonly number[];
+  seeds: readonly number[];
+  policies: readonly PolicyName[];
+  policyOptions: ResolvedPolicyOptions;
+  /** Called after each policy run, for progress output. */
+  onRun?: (record: RunRecord, done: number, total: number) => void;
+}
+
+/** The figures of one policy on one trace. */
+export interface RunRecord {
+  workload: WorkloadKind;
+  load: number;
+  seed: number;
+  policy: PolicyName;
+  summary: RunSummary;
+  decisions: number;
+}
+
+/** The quality of one estimator on one trace, for one application or for all (`'*'`). */
+export interface EstimatorRecord {
+  workload: WorkloadKind;
+  load: number;
+  seed: number;
+  application: string;
+  estimator: EstimatorKind;
+  pairs: number;
+  brier: number;
+  ece: number;
+}
+
+export interface ExperimentResult {
+  runs: RunRecord[];
+  estimators: EstimatorRecord[];
+}
+
+/** Capacity of an application in requests per millisecond and its reference latency in milliseconds. */
+export function applicationCapacity(application: SimApplication): { ratePerMs: number; referenceLatencyMs: number } {
+  const best = mostAccurateVariant(application);
+  const ratePerMs = capacityPerSecond(best.latency) / 1000;
+  let referenceLatencyMs = Infinity;
+  let bestThroughput = 0;
+  for (const point of best.latency) {
+    const throughput = point.batchSize / point.ms;
+    if (throughput > bestThroughput) {
+      bestThroughput = throughput;
+      referenceLatencyMs = point.ms;
+    }
+  }
+  return { ratePerMs, referenceLatencyMs };
+}
+
+/** Plans and builds the trace of one workload, load and seed. */
+export function buildWorkloadTrace(settings: TraceSettings, workload: WorkloadKind, load: number, seed: number): SimRequest[] {
+  if (!Number.isFinite(load) || load <= 0) throw new RangeError(`Load factor is ${String(load)}. Use a positive number such as 1 (capacity of the most accurate variant).`);
+
+  const share = 1 / settings.applications.length;
+  const streams = settings.applications.map((application) => {
+    const { ratePerMs, referenceLatencyMs } = applicationCapacity(application);
+    const records = indexRecords(application.recorded.test, application.classes.length);
+    const labelPlan = usesShiftPlan(workload)
+      ? shiftPlanFor({
+          classes: application.classes,
+          validationMix: application.validationMix,
+          bestRecall: mostAccurateVariant(application).recall,
+          test: application.recorded.test,
+        })
+      : { kind: LabelPlanKind.Mix, name: 'validation mix', mix: application.validationMix };
+
+    return planStream({
+      application: application.id,
+      count: settings.requestsPerApplication,
+      ratePerMs: load * ratePerMs * share,
+      bursts: isBursty(workload) ? settings.bursts : undefined,
+      labelPlan,
+      records,
+      deadlineRangeMs: [settings.deadlineRange[0] * referenceLatencyMs, settings.deadlineRange[1] * referenceLatencyMs],
+      weight: application.weight,
+      seed,
+    });
+  });
+
+  return buildTrace({
+    applications: settings.applications,
+    arrivals: mergeStreams(streams),
+    costs: settings.costs,
+    seed,
+    jointOptions: settings.jointOptions,
+    trackerOptions: settings.trackerOptions,
+  });
+}
+
+/** Scores every estimator on a trace, per application and over all (`'*'`). */
+export function scoreEstimators(
+  trace: readonly SimRequest[],
+  applications: readonly SimApplication[],
+  bins: number = DEFAULT_CALIBRATION_BINS,
+): { application: string; estimator: EstimatorKind; pairs: number; brier: number; ece: number }[] {
+  const keys = ['*', ...applications.map((application) => application.id)];
+  const accumulators = new Map<string, CalibrationAccumulator>();
+  for (const key of keys) for (const estimator of ESTIMATOR_KINDS) accumulators.set(`${key}|${estimator}`, new CalibrationAccumulator(bins));
+
+  const variantsOf = new Map(applications.map((application) => [application.id, application.variants]));
+  for (const request of trace) {
+    for (const variant of variantsOf.get(request.application) ?? []) {
+      const correct = request.predictions[variant.id] === request.label;
+      for (const estimator of ESTIMATOR_KINDS) {
+        const estimate = request.estimates[estimator][variant.id] ?? 0;
+        accumulators.get(`*|${estimator}`)?.add(estimate, correct);
+        accumulators.get(`${request.application}|${estimator}`)?.add(estimate, correct);
+      }
+    }
+  }
+
+  return [...accumulators.entries()].map(([key, accumulator]) => {
+    const [application, estimator] = key.split('|') as [string, EstimatorKind];
+    return { application, estimator, pairs: accumulator.count(), brier: accumulator.brierScore(), ece: accumulator.expectedCalibrationError() };
+  });
+}
+
+/** Runs the whole grid. Equal specs give equal results. */
+export function runExperiment(spec: ExperimentSpec): ExperimentResult {
+  const runs: RunRecord[] = [];
+  const estimators: EstimatorRecord[] = [];
+  const total = spec.workloads.length * spec.loads.length * spec.seeds.length * spec.policies.length;
+
+  for (const workload of spec.workloads) {
+    for (const load of spec.loads) {
+      for (const seed of spec.seeds) {
+        const trace = buildWorkloadTrace(spec, workload, load, seed);
+        for (const score of scoreEstimators(trace, spec.applications)) estimators.push({ workload, load, seed, ...score });
+
+        for (const policyName of spec.policies) {
+          const policy = createSimPolicy(policyName, spec.policyOptions);
+          const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy, seed });
+          const record: RunRecord = { workload, load, seed, policy: policyName, summary: summarizeRun(result), decisions: result.decisions };
+          runs.push(record);
+          spec.onRun?.(record, runs.length, total);
+        }
+      }
+    }
+  }
+  return { runs, estimators };
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+
+import { POLICY_NAMES, createSimPolicy } from '../../src/core/baselines/catalog';
+import { resolveJointEstimatorOptions } from '../../src/core/estimation/joint-estimator';
+import { resolvePriorTrackerOptions } from '../../src/core/estimation/prior-tracker';
+import { DropReason } from '../../src/core/model';
+import { resolvePolicyOptions } from '../../src/core/policy-options';
+import { buildWorkloadTrace, runExperiment, type TraceSettings } from '../../src/core/simulator/experiment';
+import { summarizeRun } from '../../src/core/simulator/run-metrics';
+import { OutcomeKind, type SimPolicy } from '../../src/core/simulator/sim-model';
+import { simulate } from '../../src/core/simulator/simulator';
+import { buildTrace } from '../../src/core/simulator/trace';
+import { resolveBurstOptions } from '../../src/core/workloads/arrivals';
+import type { PlannedArrival } from '../../src/core/workloads/workload-plan';
+import { ACCURATE, APP, FAST, noisyProfile, toyApplication } from './sim-fixtures';
+
+const options = resolvePolicyOptions({ memoryBudgetBytes: 10_000 });
+
+function arrival(position: number, time: number, relativeDeadlineMs: number): PlannedArrival {
+  return { id: `${APP}-${position}`, application: APP, position, record: position, arrival: time, relativeDeadlineMs, weight: 1, inBurst: false };
+}
+
+/** Four requests: one at 0, two at 1, and one at 2 whose 5 ms deadline cannot be met. */
+function tinyTrace() {
+  const { application, costs } = toyApplication();
+  const arrivals = [arrival(0, 0, 100), arrival(1, 1, 100), arrival(2, 1, 100), arrival(3, 2, 5)];
+  const trace = buildTrace({
+    applications: [application],
+    arrivals,
+    costs,
+    seed: 1,
+    jointOptions: resolveJointEstimatorOptions(),
+    trackerOptions: resolvePriorTrackerOptions(),
+  });
+  return { application, costs, trace };
+}
+
+function settings(profileSeed = 3): TraceSettings {
+  const { application, costs } = toyApplication(noisyProfile(profileSeed));
+  return {
+    applications: [application],
+    costs,
+    requestsPerApplication: 300,
+    deadlineRange: [2, 8],
+    bursts: resolveBurstOptions(),
+    jointOptions: resolveJointEstimatorOptions(),
+    trackerOptions: resolvePriorTrackerOptions(),
+  };
+}
+
+describe('simulate on a constant-latency profile', () => {
+  // Lane: 0.5 ms per run, so the requests join the queue at 0.5, 1.5, 1.5 and 2.5. Executor: the
+  // accurate variant (preloaded) runs toy-0 alone from 0.5 to 10.5. At 10.5 toy-3 (deadline 7) is
+  // infeasible and dropped, and toy-1 and toy-2 run together, L(2) = 12 ms, finishing at 22.5.
+  it.each(['sneakpeek', 'edf-accurate', 'infaas'] as const)('reproduces the hand-computed schedule with %s', (name) => {
+    const { application, costs, trace } = tinyTrace();
+    expect(trace.map((request) => request.readyAt)).toEqual([0.5, 1.5, 1.5, 2.5]);
+
+    const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy(name, options), seed: 1 });
+    const byId = new Map(result.outcomes.map((outcome) => [outcome.requestId, outcome]));
+
+    expect(byId.get('toy-0')).toMatchObject({ kind: OutcomeKind.OnTime, at: 10.5, variantId: ACCURATE, batchSize: 1, correct: true, utility: 1 });
+    expect(byId.get('toy-3')).toMatchObject({ kind: OutcomeKind.Dropped, at: 10.5, reason: DropReason.DeadlineInfeasible, utility: 0 });
+    expect(byId.get('toy-1')).toMatchObject({ kind: OutcomeKind.OnTime, at: 22.5, variantId: ACCURATE, batchSize: 2, correct: true });
+    expect(byId.get('toy-2')).toMatchObject({ kind: OutcomeKind.OnTime, at: 22.5, variantId: ACCURATE, batchSize: 2, correct: true });
+    expect(result.batches.map((batch) => [batch.start, batch.finish, batch.size])).toEqual([
+      [0.5, 10.5, 1],
+      [10.5, 22.5, 2],
+    ]);
+    expect(result.swaps).toBe(0);
+  });
+
+  it('summarises the hand-computed run', () => {
+    const { application, costs, trace } = tinyTrace();
+    const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy('sneakpeek', options), seed: 1 });
+    const summary = summarizeRun(result);
+
+    expect(summary.requests).toBe(4);
+    expect(summary.onTime).toBe(3);
+    expect(summary.dropped).toBe(1);
+    expect(summary.effectiveAccuracy).toBe(0.75);
+    expect(summary.servedAccuracy).toBe(1);
+    // Request-weighted: (1 + 2 + 2) / 3.
+    expect(summary.meanBatchSize).toBeCloseTo(5 / 3, 12);
+    expect(summary.totalUtility).toBe(3);
+  });
+
+  it('counts a late completion as late with zero utility', () => {
+    const { application, costs, trace } = tinyTrace();
+    // FIFO on the fast variant would finish toy-0 in time; the accurate one ends at 10.5 > 9.
+    const tight = trace.map((request) => (request.id === 'toy-0' ? { ...request, deadline: 9 } : request));
+    const latePolicy: SimPolicy = {
+      ...createSimPolicy('sneakpeek', options),
+      name: 'always-accurate',
+      decide: (state) => ({
+        drops: [],
+        action: { kind: 'run', variantId: ACCURATE, application: APP, requestIds: [state.queue[0]?.id ?? ''], evict: [], load: false, expectedDurationMs: 10, score: 0 },
+        priorities: new Map(),
+        swapGains: new Map(),
+      }),
+    };
+    const result = simulate({ applications: [application], requests: tight, costs, policy: latePolicy, seed: 1 });
+
+    const first = result.outcomes.find((outcome) => outcome.requestId === 'toy-0');
+    expect(first?.kind).toBe(OutcomeKind.Late);
+    expect(first?.utility).toBe(0);
+  });
+});
+
+describe('simulate invariants', () => {
+  it('gives identical results for the same seed', () => {
+    const spec = { ...settings(), workloads: ['mixed'] as const, loads: [1, 3], seeds: [7], policies: ['sneakpeek', 'clipper-aimd', 'load-switching'] as const, policyOptions: options };
+    const first = runExperiment({ ...spec, workloads: [...spec.workloads], policies: [...spec.policies] });
+    const second = runExperiment({ ...spec, workloads: [...spec.workloads], policies: [...spec.policies] });
+
+    expect(second).toEqual(first);
+  });
+
+  it('gives different results for another seed', () => {
+    const base = { ...settings(), workloads: ['control' as const], loads: [2], policies: ['sneakpeek' as const], policyOptions: options };
+    const first = runExperiment({ ...base, seeds: [1] });
+    const second = runExperiment({ ...base, seeds: [2] });
+
+    expect(second.runs[0]?.summary).not.toEqual(first.runs[0]?.summary);
+  });
+
+  // Every policy, light and heavy load, with room for one variant only, so loads and evictions happen.
+  it.each(POLICY_NAMES)('ends every request exactly once with %s', (name) => {
+    const tightBudget = resolvePolicyOptions({ memoryBudgetBytes: 1500 });
+    const spec = settings();
+    for (const load of [0.5, 3]) {
+      const trace = buildWorkloadTrace(spec, 'mixed', load, 11);
+      const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy: createSimPolicy(name, tightBudget), seed: 11 });
+
+      const ids = result.outcomes.map((outcome) => outcome.requestId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(ids)).toEqual(new Set(trace.map((request) => request.id)));
+
+      const summary = summarizeRun(result);
+      expect(summary.onTime + summary.late + summary.dropped).toBe(trace.length);
+      expect(result.outcomes.filter((outcome) => outcome.kind === OutcomeKind.Dropped).every((outcome) => outcome.reason === DropReason.DeadlineInfeasible)).toBe(true);
+
+      const readyAt = new Map(trace.map((request) => [request.id, request.readyAt]));
+      expect(result.outcomes.every((outcome) => outcome.at >= (readyAt.get(outcome.requestId) ?? Infinity))).toBe(true);
+    }
+  });
+
+  it('never overlaps two batches on the executor', () => {
+    const spec = settings();
+    const trace = buildWorkloadTrace(spec, 'burst', 3, 5);
+    const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy: createSimPolicy('sneakpeek', options), seed: 5 });
+
+    for (let index = 1; index < result.batches.length; index += 1) {
+      expect(result.batches[index]?.start).toBeGreaterThanOrEqual(result.batches[index - 1]?.finish ?? Infinity);
+    }
+  });
+
+  it('scales accuracy down under heavy load', () => {
+    const spec = settings();
+    const light = simulate({ applications: spec.applications, requests: buildWorkloadTrace(spec, 'control', 0.5, 2), costs: spec.costs, policy: createSimPolicy('sneakpeek', options), seed: 2 });
+    const heavy = simulate({ applications: spec.applications, requests: buildWorkloadTrace(spec, 'control', 3, 2), costs: spec.costs, policy: createSimPolicy('sneakpeek', options), seed: 2 });
+
+    const fastShare = (result: typeof light): number => (summarizeRun(result).servedByVariant[FAST] ?? 0) / result.outcomes.length;
+    expect(fastShare(heavy)).toBeGreaterThan(fastShare(light));
+  });
+});
