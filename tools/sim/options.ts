@@ -1,0 +1,225 @@
+/**
+ * Options of `npm run sim` in three parts: the help text, one frozen defaults object, and the
+ * parser that validates every value. Each error quotes the option, the value and the fix.
+ */
+
+import { parseArgs } from 'node:util';
+
+import { POLICY_NAMES, POLICY_DESCRIPTIONS, isPolicyName, type PolicyName } from '../../src/core/baselines/catalog.js';
+import { DEFAULT_POLICY_OPTIONS } from '../../src/core/policy-options.js';
+import { DEFAULT_BURST_OPTIONS } from '../../src/core/workloads/arrivals.js';
+import { WORKLOAD_KINDS, type WorkloadKind } from '../../src/core/workloads/workload-plan.js';
+
+export const SIM_DEFAULTS = Object.freeze({
+  workloads: ['control', 'shift'] as readonly WorkloadKind[],
+  loads: [0.5, 1, 2, 3] as readonly number[],
+  policies: [
+    'sneakpeek',
+    'sneakpeek-em',
+    'joint',
+    'profiled',
+    'oracle',
+    'no-batching',
+    'priority-order',
+    'no-swap-margin',
+    'fifo-accurate',
+    'edf-accurate',
+    'edf-fastest',
+    'infaas',
+    'clipper-aimd',
+    'load-switching',
+  ] as readonly PolicyName[],
+  seeds: [1, 2, 3, 4, 5] as readonly number[],
+  requests: 2000,
+  profile: 'models/profiles/node-wasm.json',
+  manifest: 'models/manifest.json',
+  out: 'results/sim',
+  memoryBudgetMiB: 64,
+  swapMargin: DEFAULT_POLICY_OPTIONS.swapMargin,
+  maxQueueDelayMs: DEFAULT_POLICY_OPTIONS.maxQueueDelayMs,
+  deadlineRange: [2, 8] as readonly [number, number],
+  burstRatio: DEFAULT_BURST_OPTIONS.rateRatio,
+});
+
+export const HELP = `Usage: npm run sim -- [options]
+
+Simulates the scheduling policy and its baselines on recorded model outputs and a measured device
+profile, and prints one table per workload. Results are written as JSON and CSV.
+
+Options:
+  --apps LIST            applications to serve together on one device, comma-separated
+                         default: every application in the manifest with a recordedFile
+  --workload LIST        workloads, comma-separated, of:
+                           control  Poisson arrivals, validation label mix
+                           shift    Poisson arrivals, each application's label shift
+                                    (store profiles, calendar order or subset waves)
+                           burst    bursty arrivals (two-state MMPP), validation mix
+                           mixed    bursty arrivals and label shift
+                         default: ${SIM_DEFAULTS.workloads.join(',')}
+  --load LIST            load factors, comma-separated; 1 is the best throughput of each
+                         application's most accurate variant over batch sizes
+                         default: ${SIM_DEFAULTS.loads.join(',')}
+  --policies LIST        policies, comma-separated, or "all"
+                         default: ${SIM_DEFAULTS.policies.join(',')}
+  --seeds LIST           seeds, comma-separated whole numbers; each gives one trace per
+                         workload and load, shared by every policy
+                         default: ${SIM_DEFAULTS.seeds.join(',')}
+  --requests N           requests per application per trace
+                         default: ${SIM_DEFAULTS.requests}
+  --profile PATH         device profile (models/profiles/*.json) to plan with and draw
+                         batch times from
+                         default: ${SIM_DEFAULTS.profile}
+  --manifest PATH        manifest naming the applications and their recorded outputs
+                         default: ${SIM_DEFAULTS.manifest}
+  --out DIR              folder for results.json, runs.csv, summary.csv, estimators.csv
+                         default: ${SIM_DEFAULTS.out}
+  --memory-budget MIB    device memory resident variants may fill together, in MiB
+                         default: ${SIM_DEFAULTS.memoryBudgetMiB}
+  --swap-margin U        expected utility (in requests) a load must gain over the best
+                         resident choice
+                         default: ${SIM_DEFAULTS.swapMargin}
+  --max-queue-delay MS   longest time the oldest request may wait for a fuller batch, in ms
+                         default: ${SIM_DEFAULTS.maxQueueDelayMs}
+  --deadline-range A,B   relative deadlines are uniform between A and B times each
+                         application's reference latency (its most accurate variant's median
+                         latency at the batch size of its best throughput)
+                         default: ${SIM_DEFAULTS.deadlineRange.join(',')}
+  --burst-ratio R        arrival rate in a burst divided by the calm rate (burst, mixed)
+                         default: ${SIM_DEFAULTS.burstRatio}
+  --quiet                print the tables only, no progress
+  --help                 print this text
+
+Policies:
+${POLICY_NAMES.map((name) => `  ${name.padEnd(22)} ${POLICY_DESCRIPTIONS[name]}`).join('\n')}`;
+
+export interface SimOptions {
+  /** Undefined: every application with recorded outputs. */
+  apps: string[] | undefined;
+  workloads: WorkloadKind[];
+  loads: number[];
+  policies: PolicyName[];
+  seeds: number[];
+  requests: number;
+  profile: string;
+  manifest: string;
+  out: string;
+  memoryBudgetBytes: number;
+  swapMargin: number;
+  maxQueueDelayMs: number;
+  deadlineRange: [number, number];
+  burstRatio: number;
+  quiet: boolean;
+}
+
+/** Thrown for invalid command-line input; the CLI prints its message and exits with status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parses and validates the arguments; returns undefined when `--help` was given. */
+export function parseSimOptions(argv: readonly string[]): SimOptions | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        apps: { type: 'string' },
+        workload: { type: 'string' },
+        load: { type: 'string' },
+        policies: { type: 'string' },
+        seeds: { type: 'string' },
+        requests: { type: 'string' },
+        profile: { type: 'string' },
+        manifest: { type: 'string' },
+        out: { type: 'string' },
+        'memory-budget': { type: 'string' },
+        'swap-margin': { type: 'string' },
+        'max-queue-delay': { type: 'string' },
+        'deadline-range': { type: 'string' },
+        'burst-ratio': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}. Run npm run sim -- --help for the options.`);
+  }
+  if (values.help === true) return undefined;
+
+  const deadlineRange = numberList('--deadline-range', values['deadline-range'], [...SIM_DEFAULTS.deadlineRange], (value) => value > 0, 'positive multiples');
+  if (deadlineRange.length !== 2 || (deadlineRange[0] as number) > (deadlineRange[1] as number)) {
+    throw new UsageError(`--deadline-range is "${values['deadline-range']}". Give two multiples A,B with 0 < A <= B, for example 2,8.`);
+  }
+
+  return {
+    apps: values.apps === undefined ? undefined : nameList('--apps', values.apps),
+    workloads: workloadList(values.workload),
+    loads: numberList('--load', values.load, [...SIM_DEFAULTS.loads], (value) => value > 0, 'positive load factors'),
+    policies: policyList(values.policies),
+    seeds: numberList('--seeds', values.seeds, [...SIM_DEFAULTS.seeds], (value) => Number.isInteger(value), 'whole numbers'),
+    requests: singleNumber('--requests', values.requests, SIM_DEFAULTS.requests, (value) => Number.isInteger(value) && value >= 1, 'a whole number >= 1'),
+    profile: values.profile ?? SIM_DEFAULTS.profile,
+    manifest: values.manifest ?? SIM_DEFAULTS.manifest,
+    out: values.out ?? SIM_DEFAULTS.out,
+    memoryBudgetBytes:
+      singleNumber('--memory-budget', values['memory-budget'], SIM_DEFAULTS.memoryBudgetMiB, (value) => value > 0, 'a positive number of MiB') * 2 ** 20,
+    swapMargin: singleNumber('--swap-margin', values['swap-margin'], SIM_DEFAULTS.swapMargin, (value) => value >= 0, 'a number >= 0'),
+    maxQueueDelayMs: singleNumber('--max-queue-delay', values['max-queue-delay'], SIM_DEFAULTS.maxQueueDelayMs, (value) => value >= 0, 'milliseconds >= 0'),
+    deadlineRange: [deadlineRange[0] as number, deadlineRange[1] as number],
+    burstRatio: singleNumber('--burst-ratio', values['burst-ratio'], SIM_DEFAULTS.burstRatio, (value) => value >= 1, 'a ratio >= 1'),
+    quiet: values.quiet === true,
+  };
+}
+
+function nameList(option: string, text: string): string[] {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) {
+    throw new UsageError(`${option} is "${text}", which has an empty entry. Give names separated by single commas.`);
+  }
+  return [...new Set(names)];
+}
+
+function workloadList(text: string | undefined): WorkloadKind[] {
+  if (text === undefined) return [...SIM_DEFAULTS.workloads];
+  return nameList('--workload', text).map((name) => {
+    const known = WORKLOAD_KINDS.find((kind) => kind === name);
+    if (known === undefined) {
+      throw new UsageError(`--workload contains "${name}". Use one or more of ${WORKLOAD_KINDS.join(', ')}, comma-separated.`);
+    }
+    return known;
+  });
+}
+
+function policyList(text: string | undefined): PolicyName[] {
+  if (text === undefined) return [...SIM_DEFAULTS.policies];
+  if (text.trim() === 'all') return [...POLICY_NAMES];
+  return nameList('--policies', text).map((name) => {
+    if (!isPolicyName(name)) {
+      throw new UsageError(`--policies contains "${name}". Use "all" or names from: ${POLICY_NAMES.join(', ')}.`);
+    }
+    return name;
+  });
+}
+
+function numberList(option: string, text: string | undefined, fallback: number[], valid: (value: number) => boolean, expected: string): number[] {
+  if (text === undefined) return fallback;
+  const values = nameList(option, text).map((entry) => {
+    const value = Number(entry);
+    if (!Number.isFinite(value) || !valid(value)) {
+      throw new UsageError(`${option} contains "${entry}". Give ${expected}, comma-separated, for example ${fallback.join(',')}.`);
+    }
+    return value;
+  });
+  return values;
+}
+
+function singleNumber(option: string, text: string | undefined, fallback: number, valid: (value: number) => boolean, expected: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) {
+    throw new UsageError(`${option} is "${text}". Give ${expected} (default ${fallback}).`);
+  }
+  return value;
+}
