@@ -22,14 +22,17 @@ export function planSneakPeekLane(
     throw new RangeError(`SneakPeek lane maxBatch is ${String(maxBatch)}. Use a whole number >= 1, such as 64 as in the live lane.`);
   }
 
+  for (let index = 1; index < arrivals.length; index += 1) {
+    if ((arrivals[index] as number) < (arrivals[index - 1] as number)) {
+      throw new RangeError(`Arrival ${index} at ${arrivals[index]} ms comes before the previous one. Sort arrivals ascending.`);
+    }
+  }
+
   const ready = new Array<number>(arrivals.length);
   let next = 0;
   let laneFree = -Infinity;
   while (next < arrivals.length) {
     const first = arrivals[next] as number;
-    if (next > 0 && first < (arrivals[next - 1] as number)) {
-      throw new RangeError(`Arrival ${next} at ${first} ms comes before the previous one. Sort arrivals ascending.`);
-    }
 
     // The batch starts when the lane is free and the first waiting input has arrived, and takes
     // every input that has arrived by then.
