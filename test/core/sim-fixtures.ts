@@ -42,48 +42,56 @@ function entry(id: string, confusion: number[][], footprint = 1000): ModelEntry 
   };
 }
 
-export function toyManifest(): ApplicationManifest {
+/** The toy application under another id, so tests can serve two of them on one device. */
+export function toyManifest(app = APP): ApplicationManifest {
   return {
-    id: APP,
-    name: 'Toy',
+    id: app,
+    name: `Toy ${app}`,
     classes: ['zero', 'one'],
     input: { name: 'input', shape: [-1, 1], elementType: 'float32', preprocessing: { description: 'none', scale: 1 } },
     weight: 1,
     defaultDeadlineMs: 100,
     // Accurate: always right. Fast: always class 0, so recall [1, 0] and profiled accuracy 0.5.
-    variants: [entry(ACCURATE, [[50, 0], [0, 50]]), entry(FAST, [[50, 0], [50, 0]])],
-    sneakpeek: { ...entry(SNEAKPEEK, [[45, 5], [5, 45]]), temperature: 1, calibrationError: 0 },
-    recordedFile: 'toy/recorded.json',
+    variants: [entry(`${app}-accurate`, [[50, 0], [0, 50]]), entry(`${app}-fast`, [[50, 0], [50, 0]])],
+    sneakpeek: { ...entry(`${app}-sneakpeek`, [[45, 5], [5, 45]]), temperature: 1, calibrationError: 0 },
+    recordedFile: `${app}/recorded.json`,
     dataset: { name: 'toy', licence: 'MIT', source: 'constructed', split: 'constructed', trainingCommand: 'none' },
   };
 }
 
 /** A split of `count` records alternating labels 0 and 1, with SneakPeek logits that favour the label. */
-export function toySplit(count: number, groups?: (record: number) => string): RecordedSplit {
+export function toySplit(count: number, groups?: (record: number) => string, app = APP): RecordedSplit {
   const labels = Array.from({ length: count }, (_, record) => record % 2);
   return {
     labels,
     predictions: {
-      [ACCURATE]: [...labels],
-      [FAST]: labels.map(() => 0),
-      [SNEAKPEEK]: [...labels],
+      [`${app}-accurate`]: [...labels],
+      [`${app}-fast`]: labels.map(() => 0),
+      [`${app}-sneakpeek`]: [...labels],
     },
     sneakpeekLogits: labels.map((label) => (label === 0 ? [2, 0] : [0, 2])),
     ...(groups === undefined ? {} : { groups: labels.map((_, record) => groups(record)) }),
   };
 }
 
-export function toyRecorded(testCount = 40): RecordedOutputs {
-  return { application: APP, validation: toySplit(100), test: toySplit(testCount) };
+export function toyRecorded(testCount = 40, app = APP): RecordedOutputs {
+  return { application: app, validation: toySplit(100, undefined, app), test: toySplit(testCount, undefined, app) };
 }
 
-function constantCost(times: { load: number; latency: Readonly<Record<number, number>> }, role: ModelCost['role']): ModelCost {
+function constantCost(times: { load: number; latency: Readonly<Record<number, number>> }, role: ModelCost['role'], app: string): ModelCost {
   const latencyMs: Record<string, number[]> = {};
   for (const [size, ms] of Object.entries(times.latency)) latencyMs[size] = [ms];
-  return { application: APP, role, loadMs: [times.load], latencyMs };
+  return { application: app, role, loadMs: [times.load], latencyMs };
 }
 
-export function constantProfile(): DeviceProfile {
+/** Constant times of the toy models of every application in `apps`. */
+export function constantProfile(apps: readonly string[] = [APP]): DeviceProfile {
+  const models: Record<string, ModelCost> = {};
+  for (const app of apps) {
+    models[`${app}-accurate`] = constantCost(CONSTANT_TIMES[ACCURATE], 'variant', app);
+    models[`${app}-fast`] = constantCost(CONSTANT_TIMES[FAST], 'variant', app);
+    models[`${app}-sneakpeek`] = constantCost(CONSTANT_TIMES[SNEAKPEEK], 'sneakpeek', app);
+  }
   return {
     measuredAt: '2026-01-01T00:00:00.000Z',
     machine: 'test machine',
@@ -91,18 +99,14 @@ export function constantProfile(): DeviceProfile {
     provider: 'wasm',
     adapter: 'none',
     ortVersion: 'test',
-    models: {
-      [ACCURATE]: constantCost(CONSTANT_TIMES[ACCURATE], 'variant'),
-      [FAST]: constantCost(CONSTANT_TIMES[FAST], 'variant'),
-      [SNEAKPEEK]: constantCost(CONSTANT_TIMES[SNEAKPEEK], 'sneakpeek'),
-    },
+    models,
   };
 }
 
 /** The constant profile with 20 samples per size spread ±30% around each constant, from a seed. */
-export function noisyProfile(seed = 1): DeviceProfile {
+export function noisyProfile(seed = 1, apps: readonly string[] = [APP]): DeviceProfile {
   const random = createRandom(seed);
-  const profile = constantProfile();
+  const profile = constantProfile(apps);
   for (const cost of Object.values(profile.models)) {
     for (const [size, samples] of Object.entries(cost.latencyMs)) {
       const base = samples[0] ?? 1;
@@ -114,7 +118,7 @@ export function noisyProfile(seed = 1): DeviceProfile {
   return profile;
 }
 
-export function toyApplication(profile: DeviceProfile = constantProfile(), testCount = 40): { application: SimApplication; costs: CostModel } {
+export function toyApplication(profile: DeviceProfile = constantProfile(), testCount = 40, app = APP): { application: SimApplication; costs: CostModel } {
   const costs = createCostModel(profile);
-  return { application: buildSimApplication(toyManifest(), toyRecorded(testCount), costs), costs };
+  return { application: buildSimApplication(toyManifest(app), toyRecorded(testCount, app), costs), costs };
 }

@@ -155,6 +155,25 @@ describe('simulate invariants', () => {
     }
   });
 
+  it('serves two applications on one device', () => {
+    const profile = noisyProfile(4, ['left', 'right']);
+    const left = toyApplication(profile, 40, 'left');
+    const right = toyApplication(profile, 40, 'right');
+    const spec: TraceSettings = { ...settings(), applications: [left.application, right.application], costs: left.costs };
+    const trace = buildWorkloadTrace(spec, 'mixed', 2, 4);
+    // Room for three of the four variants: serving both applications forces loads and evictions.
+    const budget = resolvePolicyOptions({ memoryBudgetBytes: 3500 });
+    const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy: createSimPolicy('sneakpeek', budget), seed: 4 });
+    const summary = summarizeRun(result);
+
+    expect(trace.filter((request) => request.application === 'left')).toHaveLength(300);
+    expect(trace.filter((request) => request.application === 'right')).toHaveLength(300);
+    expect(summary.onTime + summary.late + summary.dropped).toBe(600);
+    expect(summary.byApplication.left?.completed).toBeGreaterThan(0);
+    expect(summary.byApplication.right?.completed).toBeGreaterThan(0);
+    expect(result.evictions).toBeGreaterThan(0);
+  });
+
   it('scales accuracy down under heavy load', () => {
     const spec = settings();
     const light = simulate({ applications: spec.applications, requests: buildWorkloadTrace(spec, 'control', 0.5, 2), costs: spec.costs, policy: createSimPolicy('sneakpeek', options), seed: 2 });

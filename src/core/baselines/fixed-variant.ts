@@ -13,6 +13,7 @@
 
 import type { Decision, SchedulerState, VariantProfile } from '../model.js';
 import type { ResolvedPolicyOptions } from '../policy-options.js';
+import type { PolicyFunction } from '../simulator/sim-model.js';
 import {
   baselineDecision,
   byArrival,
@@ -34,18 +35,26 @@ export type QueueOrder = (typeof QueueOrder)[keyof typeof QueueOrder];
 export const FixedChoice = { Accurate: 'accurate', Fastest: 'fastest' } as const;
 export type FixedChoice = (typeof FixedChoice)[keyof typeof FixedChoice];
 
-/** Returns a FIFO or EDF policy that serves each application with one fixed variant. */
-export function createFixedVariantPolicy(order: QueueOrder, choice: FixedChoice) {
+/**
+ * Returns a FIFO or EDF policy that serves each application with one fixed variant. The variant is
+ * chosen at the application's first decision and kept, because refined latency profiles could
+ * otherwise change which variant is the fastest. Create one policy per run.
+ */
+export function createFixedVariantPolicy(order: QueueOrder, choice: FixedChoice): PolicyFunction {
   const compare = order === QueueOrder.Fifo ? byArrival : byDeadline;
   const pick = choice === FixedChoice.Accurate ? mostAccurate : fastest;
+  const chosenIds = new Map<string, string>();
 
   return function fixedVariantPolicy(state: SchedulerState, options: ResolvedPolicyOptions): Decision {
     validateBaselineState(state);
 
     const fixed = new Map<string, PlannedVariant>();
     for (const [application, variants] of variantsByApplication(state, options)) {
-      const chosen: VariantProfile | undefined = pick(variants);
-      if (chosen !== undefined) fixed.set(application, planVariant(state, chosen, options));
+      const chosenId = chosenIds.get(application) ?? pick(variants)?.id;
+      const chosen: VariantProfile | undefined = variants.find((variant) => variant.id === chosenId);
+      if (chosen === undefined) continue;
+      chosenIds.set(application, chosen.id);
+      fixed.set(application, planVariant(state, chosen, options));
     }
     const allowed = (application: string): PlannedVariant[] => {
       const variant = fixed.get(application);
