@@ -187,6 +187,7 @@ describe('EstimatorSet', () => {
     const set = new EstimatorSet({
       variants,
       validationMix: [0.5, 0.5],
+      deploymentMix: [0.9, 0.1],
       temperature: 1,
       validation: split,
       jointOptions: resolveJointEstimatorOptions(),
@@ -195,6 +196,9 @@ describe('EstimatorSet', () => {
     const estimates = set.estimate([3, 0], { a: true, b: false });
 
     expect(estimates.profiled).toEqual({ a: 0.75, b: 0.75 });
+    // Over the deployment mix [0.9, 0.1]: a = 0.9 · 1 + 0.1 · 0.5, b = 0.9 · 0.5 + 0.1 · 1.
+    expect(estimates['profiled-deployment'].a).toBeCloseTo(0.95, 12);
+    expect(estimates['profiled-deployment'].b).toBeCloseTo(0.55, 12);
     expect(estimates.oracle).toEqual({ a: 1, b: 0 });
     expect(estimates.posterior.a).toBeCloseTo(posteriorAccuracy(softmax([3, 0]), [1, 0.5]), 12);
     // One posterior is below the tracker's minimum window, so tracked equals posterior for now.

@@ -18,6 +18,7 @@ export const SIM_DEFAULTS = Object.freeze({
     'sneakpeek-em',
     'joint',
     'profiled',
+    'profiled-deployment',
     'oracle',
     'no-batching',
     'priority-order',

@@ -22,6 +22,8 @@ export const PolicyName = {
   Joint: 'joint',
   /** `decide` with profiled accuracy: the estimator ablation. */
   Profiled: 'profiled',
+  /** `decide` with profiled accuracy measured on the trace's own label mix: the control. */
+  ProfiledDeployment: 'profiled-deployment',
   /** `decide` with oracle estimates: the upper bound. */
   Oracle: 'oracle',
   /** `decide` restricted to batches of one. */
@@ -48,6 +50,7 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = Object.
   'sneakpeek-em': 'this policy with posteriors re-weighted by the EM prior tracker',
   joint: 'this policy with the joint estimator (class and confidence bin)',
   profiled: 'this policy with profiled accuracy instead of SneakPeek estimates',
+  'profiled-deployment': "this policy with profiled accuracy over the traffic's own label mix",
   oracle: 'this policy with oracle estimates (the upper bound)',
   'no-batching': 'this policy with batches of one',
   'priority-order': 'this policy filling batches by priority instead of deadline order',
@@ -78,6 +81,8 @@ export function createSimPolicy(name: PolicyName, options: ResolvedPolicyOptions
       return { ...base, estimator: EstimatorKind.Joint };
     case PolicyName.Profiled:
       return { ...base, estimator: EstimatorKind.Profiled };
+    case PolicyName.ProfiledDeployment:
+      return { ...base, estimator: EstimatorKind.ProfiledDeployment };
     case PolicyName.Oracle:
       return { ...base, estimator: EstimatorKind.Oracle };
     case PolicyName.NoBatching:

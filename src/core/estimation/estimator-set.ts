@@ -5,13 +5,14 @@
  * | kind        | `Â_m(q)` |
  * |-------------|----------|
  * | `profiled`  | `A_m`, the same for every request |
+ * | `profiled-deployment` | `Σ_c π_dep(c) · r_m(c)` over the deployment's own label mix: profiles a vendor would measure on this traffic |
  * | `posterior` | `Σ_c p_g(c | x_q) · r_m(c)` |
  * | `tracked`   | the posterior estimate after re-weighting `p_g` to the label mix a `PriorTracker` estimates from recent posteriors |
  * | `joint`     | `P(m correct | g's predicted class, confidence bin)` from the validation split, falling back to `posterior` |
  * | `oracle`    | 1 if `m`'s recorded answer on `q` is right, else 0: simulation only |
  */
 
-import { posteriorEstimates, profiledEstimates, softmax } from '../estimators.js';
+import { posteriorEstimates, profiledAccuracy, profiledEstimates, softmax } from '../estimators.js';
 import type { VariantProfile } from '../model.js';
 import { buildJointTable, jointEstimate, type JointTable, type ResolvedJointEstimatorOptions } from './joint-estimator.js';
 import { PriorTracker, type ResolvedPriorTrackerOptions } from './prior-tracker.js';
@@ -19,6 +20,7 @@ import type { RecordedSplit } from '../manifest.js';
 
 export const EstimatorKind = {
   Profiled: 'profiled',
+  ProfiledDeployment: 'profiled-deployment',
   Posterior: 'posterior',
   Tracked: 'tracked',
   Joint: 'joint',
@@ -38,6 +40,11 @@ export interface EstimatorSetSpec {
   validationMix: readonly number[];
   /** SneakPeek temperature: the posterior is `softmax(logits / temperature)`. */
   temperature: number;
+  /**
+   * Label mix of the traffic being estimated, for `profiled-deployment`. A simulator knows it in
+   * advance; absent means the validation mix.
+   */
+  deploymentMix?: readonly number[];
   /** Recorded validation outputs, for the joint estimator's counts. */
   validation: RecordedSplit;
   jointOptions: ResolvedJointEstimatorOptions;
@@ -52,6 +59,7 @@ export class EstimatorSet {
   private readonly joint: JointTable;
   private readonly tracker: PriorTracker;
   private readonly profiled: Record<string, number>;
+  private readonly profiledDeployment: Record<string, number>;
 
   constructor(private readonly spec: EstimatorSetSpec) {
     this.joint = buildJointTable(
@@ -62,6 +70,9 @@ export class EstimatorSet {
     );
     this.tracker = new PriorTracker(spec.validationMix, spec.trackerOptions);
     this.profiled = profiledEstimates(spec.variants);
+    const deploymentMix = spec.deploymentMix ?? spec.validationMix;
+    this.profiledDeployment = {};
+    for (const variant of spec.variants) this.profiledDeployment[variant.id] = profiledAccuracy(variant.recall, deploymentMix);
   }
 
   /**
@@ -88,6 +99,7 @@ export class EstimatorSet {
 
     return {
       profiled: { ...this.profiled },
+      'profiled-deployment': { ...this.profiledDeployment },
       posterior: posteriorEstimates(posterior, this.spec.variants),
       tracked: posteriorEstimates(adjusted, this.spec.variants),
       joint,

@@ -7,7 +7,9 @@
  * 1. Preload: each application's most accurate variant that still fits the memory budget, most
  *    accurate first, is resident before the first request.
  * 2. Ready: a request joins the queue when its SneakPeek run ends (`SimRequest.readyAt`), with the
- *    estimates of the policy's estimator, and the policy is asked what to do.
+ *    estimates of the policy's estimator, and the policy is asked what to do. Requests from one
+ *    SneakPeek batch join one at a time, so the first can start a batch alone. The live scheduler
+ *    does the same, because each posterior's promise settles on its own.
  * 3. Decision: whenever the executor is idle and the queue is not empty, the policy decides. Its
  *    swap gains feed the swap credit (`accumulateSwapCredit`), its drops settle at once, a wait
  *    sets a timer that any later ready request cancels, and a run starts a batch.

@@ -47,15 +47,16 @@ export function buildTrace(spec: TraceSpec): SimRequest[] {
     );
 
     // Estimators see requests in the order their posteriors arrive: the lane keeps arrival order.
+    const test = application.recorded.test;
     const estimators = new EstimatorSet({
       variants: application.variants,
       validationMix: application.validationMix,
+      deploymentMix: labelMix(planned.map((arrival) => test.labels[arrival.record] ?? -1), application.classes.length),
       temperature: application.temperature,
       validation: application.recorded.validation,
       jointOptions: spec.jointOptions,
       trackerOptions: spec.trackerOptions,
     });
-    const test = application.recorded.test;
     for (const [index, arrival] of planned.entries()) {
       const label = test.labels[arrival.record];
       const logits = test.sneakpeekLogits[arrival.record];
@@ -90,4 +91,16 @@ export function buildTrace(spec: TraceSpec): SimRequest[] {
   }
 
   return requests.sort((left, right) => left.readyAt - right.readyAt || left.arrival - right.arrival || compareIds(left.id, right.id));
+}
+
+/** Returns the share of each class among `labels`; labels outside the classes are left out. */
+function labelMix(labels: readonly number[], classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  let total = 0;
+  for (const label of labels) {
+    if (label < 0 || label >= classes) continue;
+    counts[label] = (counts[label] ?? 0) + 1;
+    total += 1;
+  }
+  return counts.map((count) => (total === 0 ? 1 / classes : count / total));
 }
