@@ -151,6 +151,17 @@ describe('load-triggered switching', () => {
     expect(run(policy(makeState({ queue, variants, resident, lastVariant: lastSmall }), options)).variantId).toBe('large');
   });
 
+  it('switches even when the load makes the first request late', () => {
+    // Small must load (35 ms) and then needs 10 ms: 45 > 41. Large alone would make 41, so nothing
+    // is dropped, but the threshold rule switches anyway.
+    const loadingSmall = makeVariant({ id: 'small', latency: SMALL_LATENCY, profiledAccuracy: 0.8, loadMs: 35 });
+    const queue = makeRequests(4, { deadline: 41, estimates });
+    const decision = policy(makeState({ queue, variants: [loadingSmall, large], resident: ['large'], lastVariant: lastLarge }), options);
+
+    expect(decision.drops).toEqual([]);
+    expect(run(decision)).toMatchObject({ variantId: 'small', load: true, requestIds: ['q1'] });
+  });
+
   it('rejects thresholds without a gap', () => {
     expect(() => createLoadSwitchingPolicy({ highWater: 2, lowWater: 2 })).toThrow('lowWater 2 and highWater 2');
   });

@@ -8,7 +8,10 @@
  * one with at most `lowWater` steps one rung up, and one in between stays. The gap between the two
  * thresholds is the hysteresis that keeps it from flapping. The next request in deadline order picks
  * the application, and the batch is its next requests in deadline order that still finish by the
- * tightest deadline among them. Requests the chosen variant can no longer finish alone are dropped.
+ * tightest deadline among them. Requests that no variant of their application can finish alone are
+ * dropped, as `decide` drops them. A switch does not wait for deadlines to allow the load: when the
+ * new variant's load makes even the first request late, that request still runs, late, and carries
+ * the load, because a threshold rule does not weigh the cost of switching.
  *
  * The current rung comes from `state.lastVariant`, so the policy is a pure function.
  */
@@ -59,7 +62,9 @@ export function createLoadSwitchingPolicy(user: LoadSwitchingOptions = {}): Poli
 
     // Choose each application's rung from its queue length and the rung it ran last.
     const chosen = new Map<string, PlannedVariant>();
+    const all = new Map<string, PlannedVariant[]>();
     for (const [application, variants] of variantsByApplication(state, options)) {
+      all.set(application, variants.map((variant) => planVariant(state, variant, options)));
       const ladder = [...variants].sort((left, right) => right.profiledAccuracy - left.profiledAccuracy);
       const last = ladder.findIndex((variant) => variant.id === state.lastVariant.get(application));
       let rung = last < 0 ? 0 : last;
@@ -69,12 +74,7 @@ export function createLoadSwitchingPolicy(user: LoadSwitchingOptions = {}): Poli
       const variant = ladder[rung];
       if (variant !== undefined) chosen.set(application, planVariant(state, variant, options));
     }
-    const allowed = (application: string): PlannedVariant[] => {
-      const variant = chosen.get(application);
-      return variant === undefined ? [] : [variant];
-    };
-
-    const { drops, remaining } = dropInfeasible(state, options, allowed);
+    const { drops, remaining } = dropInfeasible(state, options, (application) => all.get(application) ?? []);
     const ordered = [...remaining].sort(byDeadline);
     const head = ordered[0];
     if (head === undefined) return baselineDecision(drops, { kind: 'idle' });
