@@ -112,10 +112,20 @@ function readRecords(application: ApplicationManifest, manifestDir: string): { r
   const testSet = application.testSet;
   if (testSet === undefined) return { records: new Float32Array(recordSize), count: 1 };
 
-  // Real inputs: the first records of the shipped test set, scaled as the manifest prescribes.
+  // Real inputs: the first records of the shipped test set. A record of one byte per element is
+  // scaled as the manifest prescribes, and one of four bytes per element is float32, already scaled.
   const raw = readFileSync(join(manifestDir, testSet.inputsFile));
   const count = Math.min(testSet.count, SNEAKPEEK_MAX_BATCH * 2);
   const records = new Float32Array(count * recordSize);
+  if (testSet.recordBytes === recordSize * 4) {
+    for (let index = 0; index < records.length; index += 1) records[index] = raw.readFloatLE(index * 4);
+    return { records, count };
+  }
+  if (testSet.recordBytes !== recordSize) {
+    throw new RangeError(
+      `Test set of application "${application.id}" has recordBytes ${testSet.recordBytes}, but its input has ${recordSize} elements. Use ${recordSize} (bytes) or ${recordSize * 4} (float32).`,
+    );
+  }
   const scale = application.input.preprocessing.scale;
   for (let index = 0; index < records.length; index += 1) records[index] = (raw[index] ?? 0) * scale;
   return { records, count };

@@ -1,6 +1,6 @@
 /**
  * Small constructed inputs for simulator tests: a two-class application whose "accurate" variant
- * is always right and whose "fast" variant always answers class 0, a SneakPeek model whose logits
+ * is always right and whose "fast" variant always predicts class 0, a SneakPeek model whose logits
  * follow the label, and device profiles with constant or spread-out times.
  */
 
@@ -42,7 +42,7 @@ function entry(id: string, confusion: number[][], footprint = 1000): ModelEntry 
   };
 }
 
-/** The toy application under another id, so tests can serve two of them on one device. */
+/** Builds the toy application's manifest entry, under another id when tests serve two on one device. */
 export function toyManifest(app = APP): ApplicationManifest {
   return {
     id: app,
@@ -59,7 +59,7 @@ export function toyManifest(app = APP): ApplicationManifest {
   };
 }
 
-/** A split of `count` records alternating labels 0 and 1, with SneakPeek logits that favour the label. */
+/** Builds a split of `count` records alternating labels 0 and 1, with SneakPeek logits that favour the label. */
 export function toySplit(count: number, groups?: (record: number) => string, app = APP): RecordedSplit {
   const labels = Array.from({ length: count }, (_, record) => record % 2);
   return {
@@ -103,7 +103,7 @@ export function constantProfile(apps: readonly string[] = [APP]): DeviceProfile 
   };
 }
 
-/** The constant profile with 20 samples per size spread ±30% around each constant, from a seed. */
+/** Returns the constant profile with 20 seeded samples per size, spread ±30% around each constant. */
 export function noisyProfile(seed = 1, apps: readonly string[] = [APP]): DeviceProfile {
   const random = createRandom(seed);
   const profile = constantProfile(apps);

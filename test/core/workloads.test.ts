@@ -10,7 +10,7 @@ import { mergeStreams, planStream } from '../../src/core/workloads/workload-plan
 
 const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-/** A split with `perClass` records of each of `classes` classes, optionally grouped. */
+/** Builds a split with `perClass` records of each of `classes` classes, optionally grouped. */
 function split(classes: number, perClass: number, group?: (record: number, label: number) => string): RecordedSplit {
   const labels = Array.from({ length: classes * perClass }, (_, record) => record % classes);
   return {
@@ -115,7 +115,8 @@ describe('label plans', () => {
   });
 
   it('brings each group to its crest in a wave', () => {
-    const grouped = split(2, 300, (record) => (record % 3 === 0 ? 'spam' : record % 3 === 1 ? 'easy-ham' : 'hard-ham'));
+    const subsets = ['spam', 'easy-ham', 'hard-ham'];
+    const grouped = split(2, 300, (record) => subsets[record % 3] ?? 'spam');
     const plan = shiftPlanFor({ classes: ['ham', 'spam'], validationMix: [0.5, 0.5], bestRecall: [1, 1], test: grouped });
     expect(plan.kind).toBe(LabelPlanKind.GroupDrift);
     if (plan.kind !== LabelPlanKind.GroupDrift) return;

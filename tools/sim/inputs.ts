@@ -42,7 +42,7 @@ export function loadSimInputs(root: string, manifestOption: string, profileOptio
           }
           if (application.recordedFile === undefined) {
             throw new UsageError(
-              `--apps names "${id}", which has no recordedFile in ${manifestPath}, so the simulator cannot know its models' answers. Retrain it with npm run train, or leave it out.`,
+              `--apps names "${id}", which has no recordedFile in ${manifestPath}, so the simulator has no predictions of its models. Retrain it with npm run train, or leave it out.`,
             );
           }
           return application;
