@@ -17,7 +17,7 @@ import { applicationCapacity, runExperiment } from '../src/core/simulator/experi
 import { resolveBurstOptions } from '../src/core/workloads/arrivals.js';
 import { loadSimInputs } from './sim/inputs.js';
 import { HELP, parseSimOptions, UsageError } from './sim/options.js';
-import { cellRow, compareWithProfiled, renderWorkload, runRow, summarizeCells, summarizeEstimators, toCsv } from './sim/report.js';
+import { cellRow, compareWithProfiled, renderWorkload, runRows, summarizeCells, summarizeEstimators, toCsv } from './sim/report.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,7 +87,7 @@ function main(): void {
     policyOptions,
   };
   writeFileSync(join(out, 'results.json'), `${JSON.stringify({ settings, cells, comparisons, estimators, runs: result.runs, estimatorRuns: result.estimators }, null, 1)}\n`);
-  writeFileSync(join(out, 'runs.csv'), toCsv(result.runs.map(runRow)));
+  writeFileSync(join(out, 'runs.csv'), toCsv(result.runs.flatMap(runRows)));
   writeFileSync(join(out, 'summary.csv'), toCsv(cells.map(cellRow)));
   writeFileSync(join(out, 'estimators.csv'), toCsv(result.estimators.map((record) => ({ ...record }))));
   console.log(`\n${result.runs.length} runs in ${elapsedSeconds.toFixed(1)} s on ${settings.machine}. Wrote results.json, runs.csv, summary.csv and estimators.csv to ${out}.`);

@@ -217,14 +217,20 @@ export function toCsv(rows: readonly Record<string, string | number | undefined>
   return `${[columns.join(','), ...rows.map((row) => columns.map((column) => escape(row[column])).join(','))].join('\n')}\n`;
 }
 
-/** Flattens a run record into one CSV row. */
-export function runRow(run: RunRecord): Record<string, string | number> {
-  const figures = run.summary;
+/** Flattens a run record into CSV rows: one over all applications (`*`), then one per application. */
+export function runRows(run: RunRecord): Record<string, string | number>[] {
+  const rows = [runRow(run, '*', run.summary)];
+  for (const [application, figures] of Object.entries(run.summary.byApplication)) rows.push(runRow(run, application, figures));
+  return rows;
+}
+
+function runRow(run: RunRecord, application: string, figures: RunFigures): Record<string, string | number> {
   return {
     workload: run.workload,
     load: run.load,
     seed: run.seed,
     policy: run.policy,
+    application,
     requests: figures.requests,
     onTime: figures.onTime,
     late: figures.late,
