@@ -39,6 +39,8 @@ export async function replayInBrowser(browser, url, query, { timeoutMs = 30 * 60
 
   const started = Date.now();
   let lastLine = '';
+  // A page that publishes nothing within this time failed to start (a script error, a missing file).
+  const publishTimeoutMs = 60 * 1000;
   for (;;) {
     const published = await page.evaluate(() => window.sneakpeekReplay);
     const line = published === undefined ? 'loading' : published.state;
@@ -51,6 +53,10 @@ export async function replayInBrowser(browser, url, query, { timeoutMs = 30 * 60
     if (published?.state === 'done' || published?.state === 'failed') {
       await page.close();
       return published;
+    }
+    if (published === undefined && Date.now() - started > publishTimeoutMs) {
+      await page.close();
+      throw new Error(`The page published no state within ${publishTimeoutMs / 1000} s; see the page errors above.`);
     }
     if (Date.now() - started > timeoutMs) {
       await page.close();

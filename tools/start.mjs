@@ -28,31 +28,47 @@ Options:
   --skip-build         serve the existing dist/ without rebuilding
   --help               print this text`;
 
-const { values } = parseArgs({
-  options: {
-    once: { type: 'boolean', default: false },
-    workload: { type: 'string', default: 'default' },
-    requests: { type: 'string', default: '1200' },
-    provider: { type: 'string', default: 'auto' },
-    budget: { type: 'string' },
-    seed: { type: 'string', default: '1' },
-    port: { type: 'string', default: '4173' },
-    'skip-build': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
+const OPTIONS = /** @type {const} */ ({
+  once: { type: 'boolean', default: false },
+  workload: { type: 'string', default: 'default' },
+  requests: { type: 'string', default: '1200' },
+  provider: { type: 'string', default: 'auto' },
+  budget: { type: 'string' },
+  seed: { type: 'string', default: '1' },
+  port: { type: 'string', default: '4173' },
+  'skip-build': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
 });
+
+/**
+ * Prints the problem with an option and exits with status 2, as for any usage error.
+ * @param {string} message
+ * @returns {never}
+ */
+function usageError(message) {
+  console.error(`${message}; see npm start -- --help.`);
+  process.exit(2);
+}
+
+/** @type {ReturnType<typeof parseArgs<{ options: typeof OPTIONS, strict: true }>>['values']} */
+let values;
+try {
+  ({ values } = parseArgs({ options: OPTIONS, strict: true }));
+} catch (error) {
+  usageError(error instanceof Error ? error.message : String(error));
+}
 
 if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
 for (const [name, value] of [['requests', values.requests], ['seed', values.seed], ['port', values.port], ['budget', values.budget]]) {
-  if (value !== undefined && !/^\d+$/.test(value)) {
-    console.error(`--${name} ${value} is not a whole number; see npm start -- --help.`);
-    process.exit(2);
-  }
+  if (value !== undefined && !/^\d+$/.test(value)) usageError(`--${name} ${value} is not a whole number ≥ 0`);
 }
+if (Number(values.requests) < 1) usageError(`--requests ${values.requests} must be at least 1`);
+if (Number(values.budget ?? 1) < 1) usageError(`--budget ${values.budget} must be a positive number of bytes`);
+if (!['default', 'light'].includes(values.workload)) usageError(`--workload "${values.workload}" is unknown; use "default" or "light"`);
+if (!['auto', 'webgpu', 'wasm'].includes(values.provider)) usageError(`--provider "${values.provider}" is unknown; use "auto", "webgpu" or "wasm"`);
 
 ensureAll();
 if (!values['skip-build']) {

@@ -61,7 +61,8 @@ export class Runtime extends EventTarget {
   private outgoing: { message: SubmitMessage; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly applications: Map<string, ApplicationInfo>;
   private nextId = 0;
-  private disposed = false;
+  /** Set by the first `dispose()` call. */
+  private disposal: Promise<void> | undefined;
 
   /** @internal Use `createRuntime`. */
   constructor(
@@ -75,7 +76,10 @@ export class Runtime extends EventTarget {
 
   /** Submits one request; resolves with its outcome, rejects if the request is not accepted. */
   async submit(init: RequestInit): Promise<Outcome> {
-    if (this.disposed) throw new Error('This runtime is disposed; create a new one with createRuntime().');
+    if (this.disposal !== undefined) throw new Error('This runtime is disposed; create a new one with createRuntime().');
+    if (typeof init !== 'object' || init === null) {
+      throw new TypeError(`submit() takes a request object such as { application, input }, got ${String(init)}.`);
+    }
     const application = this.applications.get(init.application);
     if (application === undefined) {
       throw new RangeError(
@@ -86,14 +90,11 @@ export class Runtime extends EventTarget {
     const input = toInput(init.input, application);
     checkInput(application.id, input, application.inputShape);
     const arrival = runtimeClock();
-    const deadline = init.deadline ?? arrival + (init.deadlineMs ?? application.defaultDeadlineMs);
-    if (init.deadline === undefined && init.deadlineMs !== undefined && !(init.deadlineMs > 0)) {
-      throw new RangeError(`deadlineMs ${init.deadlineMs} is not positive; a request needs time to run, so pass deadlineMs > 0.`);
-    }
-    checkDeadline(deadline, arrival);
+    const deadline = resolveDeadline(init, arrival, application.defaultDeadlineMs);
     const weight = init.weight ?? application.weight;
+    if (typeof weight !== 'number') throw new TypeError(`Request weight ${JSON.stringify(weight)} is not a number; pass a positive number (default 1).`);
     checkWeight(weight);
-    const id = init.id ?? `r${++this.nextId}`;
+    const id = init.id ?? this.unusedId();
     if (this.pending.has(id)) throw new RangeError(`Request id "${id}" is already in use by an open request; give each request a unique id.`);
 
     const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
@@ -132,16 +133,40 @@ export class Runtime extends EventTarget {
     });
   }
 
+  /** Returns the runtime's counters; rejects once the runtime is disposed. */
   stats(): Promise<RuntimeStats> {
+    if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; read stats() before dispose().'));
     return this.scheduler.stats();
   }
 
-  /** Drops what is still queued (each gets a `runtime-disposed` outcome) and stops the workers. */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    await this.scheduler.dispose();
-    this.disposed = true;
-    this.worker.terminate();
+  /**
+   * Drops what is still queued (each gets a `runtime-disposed` outcome) and stops the workers.
+   * Calls after the first return the same promise; submissions from then on are rejected.
+   */
+  dispose(): Promise<void> {
+    this.disposal ??= this.disposeNow();
+    return this.disposal;
+  }
+
+  private async disposeNow(): Promise<void> {
+    // Requests still waiting to cross to the scheduler were never accepted: reject them.
+    const unsent = this.outgoing;
+    this.outgoing = [];
+    for (const entry of unsent) entry.reject(new Error(`Request "${entry.message.id}" was not accepted: the runtime is being disposed.`));
+
+    try {
+      await this.scheduler.dispose();
+    } finally {
+      this.worker.terminate();
+    }
+  }
+
+  /** Returns a generated request id that no open request uses. */
+  private unusedId(): string {
+    let id: string;
+    do id = `r${++this.nextId}`;
+    while (this.pending.has(id));
+    return id;
   }
 
   override addEventListener<K extends keyof RuntimeEventMap>(
@@ -203,12 +228,46 @@ function rebuildError(result: SubmitResult | undefined): Error {
   return new (constructors[result.errorName] ?? Error)(result.message);
 }
 
+/** Returns the absolute deadline of a request, validated; `arrival` is on `runtimeClock()`. */
+function resolveDeadline(init: RequestInit, arrival: number, defaultDeadlineMs: number): number {
+  if (init.deadline !== undefined) {
+    if (typeof init.deadline !== 'number') {
+      throw new TypeError(`deadline ${JSON.stringify(init.deadline)} is not a number; pass epoch milliseconds from runtimeClock().`);
+    }
+    // performance.now() values are milliseconds since the page loaded, far below any epoch time.
+    if (init.deadline < arrival - 365 * 24 * 3600 * 1000) {
+      throw new RangeError(
+        `deadline ${init.deadline} lies decades in the past; absolute deadlines are epoch milliseconds, so build them from runtimeClock(), not performance.now().`,
+      );
+    }
+    checkDeadline(init.deadline, arrival);
+    return init.deadline;
+  }
+
+  const relative = init.deadlineMs ?? defaultDeadlineMs;
+  if (typeof relative !== 'number') {
+    throw new TypeError(`deadlineMs ${JSON.stringify(relative)} is not a number; pass the time allowed in milliseconds, for example 200.`);
+  }
+  if (!(relative > 0) || !Number.isFinite(relative)) {
+    throw new RangeError(`deadlineMs ${relative} is not positive and finite; a request needs time to run, so pass deadlineMs > 0.`);
+  }
+  return arrival + relative;
+}
+
 function toInput(input: RequestInit['input'], application: ApplicationInfo): Float32Array {
   if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) {
     return Float32Array.from(input, (value) => value * application.inputScale);
   }
   if (input instanceof Float32Array) return input.slice();
-  if (Array.isArray(input)) return Float32Array.from(input);
+  if (Array.isArray(input)) {
+    const wrong = input.findIndex((value) => typeof value !== 'number');
+    if (wrong >= 0) {
+      throw new TypeError(
+        `Input for application "${application.id}" has ${JSON.stringify(input[wrong])} at index ${wrong}; an array input must contain numbers only.`,
+      );
+    }
+    return Float32Array.from(input);
+  }
   throw new TypeError(
     `Input for application "${application.id}" is ${Object.prototype.toString.call(input)}; pass a Float32Array, Uint8Array, Uint8ClampedArray or an array of numbers.`,
   );

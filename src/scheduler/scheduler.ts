@@ -27,6 +27,7 @@ import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
 import { refineLatency } from '../core/latency-refinement.js';
+import { latencyMs } from '../core/latency.js';
 import { PROFILED_BATCH_SIZES, profileBatchSizes } from './profiler.js';
 import { Logger } from '../core/logger.js';
 import type {
@@ -93,6 +94,7 @@ export class Scheduler implements SchedulerApi {
   private swapCredit: ReadonlyMap<string, number> = new Map();
 
   private executing = false;
+  private pumpScheduled = false;
   private disposed = false;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Outcomes settled in the current task, sent to the client together at its end. */
@@ -107,9 +109,6 @@ export class Scheduler implements SchedulerApi {
       memoryBudgetBytes: config.memoryBudgetBytes,
       swapMargin: config.swapMargin,
       maxQueueDelayMs: config.maxQueueDelayMs,
-      // Only sizes measured (and so warmed) at start: on WebGPU the first run of a new input
-      // shape compiles kernels and would miss its deadline.
-      batchSizes: [...PROFILED_BATCH_SIZES],
     });
     this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
 
@@ -405,7 +404,17 @@ export class Scheduler implements SchedulerApi {
       estimates,
     };
     this.queue.push(open.queued);
-    this.pump();
+    this.schedulePump();
+  }
+
+  /** Runs `pump()` at the end of the task, so requests estimated together are decided together. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Asks the policy what to do next, unless a batch is running. */
@@ -419,7 +428,7 @@ export class Scheduler implements SchedulerApi {
       {
         now: decisionTime,
         queue: this.queue,
-        variants: [...this.variants.values()].map((variant) => variant.profile),
+        variants: [...this.variants.values()].map(policyProfile),
         resident: this.resident,
         lastVariant: this.lastVariant,
         swapCredit: this.swapCredit,
@@ -476,18 +485,21 @@ export class Scheduler implements SchedulerApi {
         variant.profile = { ...variant.profile, loadMs: (1 - LOAD_REFINEMENT_WEIGHT) * variant.profile.loadMs + LOAD_REFINEMENT_WEIGHT * observed };
       }
 
+      // Pad to the next warmed batch size: on WebGPU the first run of a new input shape compiles
+      // kernels, and a padded run costs what the profile measured at that size.
+      const runSize = paddedBatchSize(members.length, variant.entry.maxBatch);
       const recordSize = members[0]!.message.input.length;
-      const input = new Float32Array(members.length * recordSize);
+      const input = new Float32Array(runSize * recordSize);
       members.forEach((member, index) => input.set(member.message.input, index * recordSize));
       const runStarted = now();
-      const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), members.length);
+      const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), runSize);
       const finishedAt = now();
-      variant.profile = { ...variant.profile, latency: refineLatency(variant.profile.latency, members.length, finishedAt - runStarted) };
+      variant.profile = { ...variant.profile, latency: refineLatency(variant.profile.latency, runSize, finishedAt - runStarted) };
 
-      // One output row per member, or the whole batch fails with one error.
-      if (result.output.length !== members.length * result.classCount || result.classCount !== variant.application.classes.length) {
+      // One output row per record sent, or the whole batch fails with one error.
+      if (result.output.length !== runSize * result.classCount || result.classCount !== variant.application.classes.length) {
         throw new RangeError(
-          `"${action.variantId}" returned ${result.output.length} values for ${members.length} requests of ${variant.application.classes.length} classes`,
+          `"${action.variantId}" returned ${result.output.length} values for ${runSize} records of ${variant.application.classes.length} classes`,
         );
       }
 
@@ -610,6 +622,24 @@ function emptyStats(): RuntimeStats {
     modelLoads: [],
     modelProblems: [],
   };
+}
+
+/**
+ * Returns the profile the policy plans with: a batch of `b` runs padded to the next profiled
+ * size, so it costs the latency measured (and refined) at that size.
+ */
+function policyProfile(variant: ServedVariant): VariantProfile {
+  const measured = variant.profile;
+  const latency = [];
+  for (let size = 1; size <= measured.maxBatch; size++) {
+    latency.push({ batchSize: size, ms: latencyMs(measured.latency, paddedBatchSize(size, measured.maxBatch)) });
+  }
+  return { ...measured, latency };
+}
+
+/** Returns the smallest profiled (and so warmed) batch size that holds `count` records. */
+function paddedBatchSize(count: number, maxBatch: number): number {
+  return profileBatchSizes(maxBatch).find((size) => size >= count) ?? count;
 }
 
 function argmax(values: readonly number[]): number {

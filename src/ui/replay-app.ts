@@ -158,13 +158,15 @@ export class SneakPeekReplay extends LitElement {
       this.publish();
 
       const plan = planReplay(runtime, testSet, this.settings.workload, this.settings.requests, this.settings.seed);
-      const statsTimer = setInterval(() => void runtime.stats().then((stats) => (this.stats = stats)), 500);
+      // Counters are cumulative over the runtime's life; the views show this replay's share.
+      const baseline = await runtime.stats();
+      const statsTimer = setInterval(() => void runtime.stats().then((stats) => (this.stats = sinceBaseline(stats, baseline))), 500);
       try {
         this.report = await runReplay(runtime, testSet, plan, (row) => this.addRow(row));
       } finally {
         clearInterval(statsTimer);
       }
-      this.stats = await runtime.stats();
+      this.stats = sinceBaseline(await runtime.stats(), baseline);
       this.summary = this.report.summary;
       this.state = 'done';
     } catch (error) {
@@ -448,6 +450,29 @@ export class SneakPeekReplay extends LitElement {
       color: #6a3a00;
     }
   `;
+}
+
+/** Returns the counters of `current` minus those of `baseline`; gauges such as the resident set stay as they are. */
+function sinceBaseline(current: RuntimeStats, baseline: RuntimeStats): RuntimeStats {
+  const dropped = { ...current.dropped };
+  for (const reason of Object.keys(dropped) as (keyof RuntimeStats['dropped'])[]) dropped[reason] -= baseline.dropped[reason];
+  const servedByVariant: Record<string, number> = {};
+  for (const [variant, count] of Object.entries(current.servedByVariant)) {
+    const served = count - (baseline.servedByVariant[variant] ?? 0);
+    if (served > 0) servedByVariant[variant] = served;
+  }
+  return {
+    ...current,
+    accepted: current.accepted - baseline.accepted,
+    completed: current.completed - baseline.completed,
+    deadlineMet: current.deadlineMet - baseline.deadlineMet,
+    dropped,
+    batches: current.batches - baseline.batches,
+    batchedRequests: current.batchedRequests - baseline.batchedRequests,
+    swaps: current.swaps - baseline.swaps,
+    evictions: current.evictions - baseline.evictions,
+    servedByVariant,
+  };
 }
 
 function card(label: string, value: string, note: string) {

@@ -129,3 +129,78 @@ test('a budget smaller than every variant is rejected', async ({ page }) => {
   expect(message).toContain('No application can be served');
   expect(message).toMatch(/variant "product-mlp" needs an estimated \d+ bytes, more than the memory budget of 1000; raise memoryBudgetBytes/);
 });
+
+test('dispose settles every caller once', async ({ page }) => {
+  await openApp(page);
+  const result = await page.evaluate(async (storeName) => {
+    const inputs = new Uint8Array(await (await fetch(new URL('models/product/test-images.u8', document.baseURI))).arrayBuffer());
+    const runtime = await window.sneakpeek.createRuntime({ provider: 'wasm', storeName, profileRuns: 1 });
+    const queued = Array.from({ length: 20 }, (_, index) =>
+      runtime.submit({ application: 'product', input: inputs.subarray(index * 784, (index + 1) * 784), deadlineMs: 600_000 }),
+    );
+    // Let the scheduler accept them, so dispose() finds them open.
+    while ((await runtime.stats()).accepted < 20) await new Promise((resolve) => setTimeout(resolve, 5));
+    const first = runtime.dispose();
+    const second = runtime.dispose();
+    const during = runtime.submit({ application: 'product', input: inputs.subarray(0, 784) }).then(
+      () => 'accepted',
+      (error: Error) => error.message,
+    );
+    await Promise.all([first, second]);
+    const outcomes = await Promise.all(queued);
+    const stats = await runtime.stats().then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    return { sameDisposal: first === second, during: await during, statuses: outcomes.map((outcome) => outcome.status), stats };
+  }, freshStoreName('dispose'));
+
+  expect(result.sameDisposal).toBe(true);
+  expect(result.during).toContain('This runtime is disposed');
+  expect(result.statuses).toHaveLength(20);
+  expect(result.statuses.every((status) => status === 'completed' || status === 'dropped')).toBe(true);
+  expect(result.stats).toContain('read stats() before dispose()');
+});
+
+test('generated ids skip ids callers use', async ({ page }) => {
+  await openApp(page);
+  const statuses = await page.evaluate(async (storeName) => {
+    const inputs = new Uint8Array(await (await fetch(new URL('models/product/test-images.u8', document.baseURI))).arrayBuffer());
+    const runtime = await window.sneakpeek.createRuntime({ provider: 'wasm', storeName, profileRuns: 1 });
+    const record = (index: number) => inputs.subarray(index * 784, (index + 1) * 784);
+    const named = Array.from({ length: 10 }, (_, index) => runtime.submit({ application: 'product', input: record(index), id: `r${index + 1}`, deadlineMs: 600_000 }));
+    const unnamed = Array.from({ length: 10 }, (_, index) => runtime.submit({ application: 'product', input: record(index), deadlineMs: 600_000 }));
+    const outcomes = await Promise.all([...named, ...unnamed]);
+    await runtime.dispose();
+    return outcomes.map((outcome) => outcome.status);
+  }, freshStoreName('ids'));
+  expect(statuses).toEqual(Array(20).fill('completed'));
+});
+
+test('mistyped request fields are rejected', async ({ page }) => {
+  await openApp(page);
+  const errors = await page.evaluate(async (storeName) => {
+    const runtime = await window.sneakpeek.createRuntime({ provider: 'wasm', storeName, profileRuns: 1 });
+    const input = new Float32Array(784);
+    const attempt = (init: unknown) =>
+      runtime.submit(init as Parameters<typeof runtime.submit>[0]).then(
+        () => 'accepted',
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+    const result = {
+      nullRequest: await attempt(null),
+      stringEntry: await attempt({ application: 'product', input: ['0.5', ...Array(783).fill(0)] }),
+      stringDeadline: await attempt({ application: 'product', input, deadlineMs: '100' }),
+      stringWeight: await attempt({ application: 'product', input, weight: '2' }),
+      pageClockDeadline: await attempt({ application: 'product', input, deadline: performance.now() + 1000 }),
+    };
+    await runtime.dispose();
+    return result;
+  }, freshStoreName('types'));
+
+  expect(errors.nullRequest).toContain('TypeError: submit() takes a request object');
+  expect(errors.stringEntry).toContain('TypeError: Input for application "product" has "0.5" at index 0');
+  expect(errors.stringDeadline).toContain('TypeError: deadlineMs "100" is not a number');
+  expect(errors.stringWeight).toContain('TypeError: Request weight "2" is not a number');
+  expect(errors.pageClockDeadline).toContain('build them from runtimeClock(), not performance.now()');
+});
