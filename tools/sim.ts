@@ -10,18 +10,15 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { resolveJointEstimatorOptions } from '../src/core/estimation/joint-estimator.js';
-import { resolvePriorTrackerOptions } from '../src/core/estimation/prior-tracker.js';
-import { resolvePolicyOptions } from '../src/core/policy-options.js';
-import { applicationCapacity, runExperiment } from '../src/core/simulator/experiment.js';
-import { resolveBurstOptions } from '../src/core/workloads/arrivals.js';
-import { loadSimInputs } from './sim/inputs.js';
+import { applicationCapacity, gridCells, runCell, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
+import { buildCellSpec, type CellSpecData } from './sim/cell-spec.js';
 import { HELP, parseSimOptions, UsageError } from './sim/options.js';
+import { runCellsInWorkers } from './sim/pool.js';
 import { cellRow, compareWithProfiled, renderWorkload, runRows, summarizeCells, summarizeEstimators, toCsv } from './sim/report.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseSimOptions(process.argv.slice(2));
   if (options === undefined) {
     console.log(HELP);
@@ -29,12 +26,21 @@ function main(): void {
   }
   const started = performance.now();
 
-  const inputs = loadSimInputs(root, options.manifest, options.profile, options.apps);
-  const policyOptions = resolvePolicyOptions({
+  const data: CellSpecData = {
+    root,
+    manifest: options.manifest,
+    profile: options.profile,
+    apps: options.apps,
+    requests: options.requests,
+    deadlineRange: options.deadlineRange,
+    burstRatio: options.burstRatio,
+    policies: options.policies,
     memoryBudgetBytes: options.memoryBudgetBytes,
     swapMargin: options.swapMargin,
     maxQueueDelayMs: options.maxQueueDelayMs,
-  });
+  };
+  // Built here too, so bad input fails before any worker starts.
+  const { spec, inputs } = buildCellSpec(data);
 
   const progress = (text: string): void => {
     if (!options.quiet) process.stderr.write(text);
@@ -47,30 +53,31 @@ function main(): void {
     );
   }
 
-  const result = runExperiment({
-    applications: inputs.applications,
-    costs: inputs.costs,
-    requestsPerApplication: options.requests,
-    deadlineRange: options.deadlineRange,
-    bursts: resolveBurstOptions({ rateRatio: options.burstRatio }),
-    jointOptions: resolveJointEstimatorOptions(),
-    trackerOptions: resolvePriorTrackerOptions(),
-    workloads: options.workloads,
-    loads: options.loads,
-    seeds: options.seeds,
-    policies: options.policies,
-    policyOptions,
-    onRun: (record, done, total) =>
-      progress(`\r${done}/${total} runs (${record.workload}, load ${record.load}, seed ${record.seed}, ${record.policy})`.padEnd(90)),
-  });
+  // Each cell is one trace shared by every policy; cells run in parallel and merge in grid order.
+  const cells = gridCells(options);
+  let done = 0;
+  const onCell = (): void => {
+    done += 1;
+    progress(`\r${done}/${cells.length} traces simulated with ${options.policies.length} policies each`);
+  };
+  const perCell: ExperimentResult[] =
+    options.jobs === 1
+      ? cells.map((cell) => {
+          const result = runCell(spec, cell);
+          onCell();
+          return result;
+        })
+      : await runCellsInWorkers(data, cells, options.jobs, onCell);
   progress('\n');
+  const runs: RunRecord[] = perCell.flatMap((result) => result.runs);
+  const estimatorRuns: EstimatorRecord[] = perCell.flatMap((result) => result.estimators);
   const elapsedSeconds = (performance.now() - started) / 1000;
 
-  const cells = summarizeCells(result.runs);
-  const comparisons = compareWithProfiled(result.runs);
-  const estimators = summarizeEstimators(result.estimators);
+  const summaries = summarizeCells(runs);
+  const comparisons = compareWithProfiled(runs);
+  const estimators = summarizeEstimators(estimatorRuns);
   for (const workload of options.workloads) {
-    console.log(`\n${renderWorkload(workload, cells, comparisons, estimators)}`);
+    console.log(`\n${renderWorkload(workload, summaries, comparisons, estimators)}`);
   }
 
   const out = resolve(root, options.out);
@@ -83,22 +90,23 @@ function main(): void {
     deviceProfile: { path: inputs.profilePath, source: inputs.costs.source },
     manifest: inputs.manifestPath,
     applications: inputs.applications.map((application) => ({ id: application.id, ...applicationCapacity(application) })),
-    options: { ...options, memoryBudgetBytes: options.memoryBudgetBytes },
-    policyOptions,
+    options,
+    policyOptions: spec.policyOptions,
   };
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ settings, cells, comparisons, estimators, runs: result.runs, estimatorRuns: result.estimators }, null, 1)}\n`);
-  writeFileSync(join(out, 'runs.csv'), toCsv(result.runs.flatMap(runRows)));
-  writeFileSync(join(out, 'summary.csv'), toCsv(cells.map(cellRow)));
-  writeFileSync(join(out, 'estimators.csv'), toCsv(result.estimators.map((record) => ({ ...record }))));
-  console.log(`\n${result.runs.length} runs in ${elapsedSeconds.toFixed(1)} s on ${settings.machine}. Wrote results.json, runs.csv, summary.csv and estimators.csv to ${out}.`);
+  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ settings, cells: summaries, comparisons, estimators, runs, estimatorRuns }, null, 1)}\n`);
+  writeFileSync(join(out, 'runs.csv'), toCsv(runs.flatMap(runRows)));
+  writeFileSync(join(out, 'summary.csv'), toCsv(summaries.map(cellRow)));
+  writeFileSync(join(out, 'estimators.csv'), toCsv(estimatorRuns.map((record) => ({ ...record }))));
+  console.log(
+    `\n${runs.length} runs in ${elapsedSeconds.toFixed(1)} s on ${settings.machine}, ${options.jobs === 1 ? 'in one thread' : `${options.jobs} worker threads`}. Wrote results.json, runs.csv, summary.csv and estimators.csv to ${out}.`,
+  );
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
     console.error(`npm run sim: ${error.message}`);
     process.exit(2);
   }
-  throw error;
-}
+  console.error(error);
+  process.exit(1);
+});

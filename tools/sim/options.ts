@@ -3,6 +3,7 @@
  * parser that validates every value. Each error quotes the option, the value and the fix.
  */
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { POLICY_NAMES, POLICY_DESCRIPTIONS, isPolicyName, type PolicyName } from '../../src/core/baselines/catalog.js';
@@ -40,6 +41,7 @@ export const SIM_DEFAULTS = Object.freeze({
   maxQueueDelayMs: DEFAULT_POLICY_OPTIONS.maxQueueDelayMs,
   deadlineRange: [2, 8] as readonly [number, number],
   burstRatio: DEFAULT_BURST_OPTIONS.rateRatio,
+  jobs: Math.max(1, Math.min(availableParallelism(), 4)),
 });
 
 export const HELP = `Usage: npm run sim -- [options]
@@ -87,6 +89,9 @@ Options:
                          default: ${SIM_DEFAULTS.deadlineRange.join(',')}
   --burst-ratio R        arrival rate in a burst divided by the calm rate (burst, mixed)
                          default: ${SIM_DEFAULTS.burstRatio}
+  --jobs N               worker threads that simulate grid cells in parallel; results do
+                         not depend on it
+                         default: ${SIM_DEFAULTS.jobs} (the available cores, at most 4)
   --quiet                print the tables only, no progress
   --help                 print this text
 
@@ -109,6 +114,7 @@ export interface SimOptions {
   maxQueueDelayMs: number;
   deadlineRange: [number, number];
   burstRatio: number;
+  jobs: number;
   quiet: boolean;
 }
 
@@ -138,6 +144,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
         'max-queue-delay': { type: 'string' },
         'deadline-range': { type: 'string' },
         'burst-ratio': { type: 'string' },
+        jobs: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -170,6 +177,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
     maxQueueDelayMs: singleNumber('--max-queue-delay', values['max-queue-delay'], SIM_DEFAULTS.maxQueueDelayMs, (value) => value >= 0, 'milliseconds >= 0'),
     deadlineRange: [deadlineRange[0] as number, deadlineRange[1] as number],
     burstRatio: singleNumber('--burst-ratio', values['burst-ratio'], SIM_DEFAULTS.burstRatio, (value) => value >= 1, 'a ratio >= 1'),
+    jobs: singleNumber('--jobs', values.jobs, SIM_DEFAULTS.jobs, (value) => Number.isInteger(value) && value >= 1, 'a whole number of threads >= 1'),
     quiet: values.quiet === true,
   };
 }

@@ -166,26 +166,51 @@ export function scoreEstimators(
   });
 }
 
-/** Runs the whole grid. Equal specs give equal results. */
+/** The workload, load and seed of one trace of the grid. */
+export interface GridCell {
+  workload: WorkloadKind;
+  load: number;
+  seed: number;
+}
+
+/** Lists the grid's cells in report order: workload, then load, then seed. */
+export function gridCells(spec: Pick<ExperimentSpec, 'workloads' | 'loads' | 'seeds'>): GridCell[] {
+  const cells: GridCell[] = [];
+  for (const workload of spec.workloads) {
+    for (const load of spec.loads) {
+      for (const seed of spec.seeds) cells.push({ workload, load, seed });
+    }
+  }
+  return cells;
+}
+
+/** Builds one cell's trace, scores the estimators on it and runs every policy on it. */
+export function runCell(spec: Omit<ExperimentSpec, 'workloads' | 'loads' | 'seeds' | 'onRun'>, cell: GridCell): ExperimentResult {
+  const { workload, load, seed } = cell;
+  const trace = buildWorkloadTrace(spec, workload, load, seed);
+  const estimators = scoreEstimators(trace, spec.applications).map((score) => ({ workload, load, seed, ...score }));
+
+  const runs: RunRecord[] = [];
+  for (const policyName of spec.policies) {
+    const policy = createSimPolicy(policyName, spec.policyOptions);
+    const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy, seed });
+    runs.push({ workload, load, seed, policy: policyName, summary: summarizeRun(result), decisions: result.decisions });
+  }
+  return { runs, estimators };
+}
+
+/** Runs the whole grid in this thread. Equal specs give equal results. */
 export function runExperiment(spec: ExperimentSpec): ExperimentResult {
   const runs: RunRecord[] = [];
   const estimators: EstimatorRecord[] = [];
   const total = spec.workloads.length * spec.loads.length * spec.seeds.length * spec.policies.length;
 
-  for (const workload of spec.workloads) {
-    for (const load of spec.loads) {
-      for (const seed of spec.seeds) {
-        const trace = buildWorkloadTrace(spec, workload, load, seed);
-        for (const score of scoreEstimators(trace, spec.applications)) estimators.push({ workload, load, seed, ...score });
-
-        for (const policyName of spec.policies) {
-          const policy = createSimPolicy(policyName, spec.policyOptions);
-          const result = simulate({ applications: spec.applications, requests: trace, costs: spec.costs, policy, seed });
-          const record: RunRecord = { workload, load, seed, policy: policyName, summary: summarizeRun(result), decisions: result.decisions };
-          runs.push(record);
-          spec.onRun?.(record, runs.length, total);
-        }
-      }
+  for (const cell of gridCells(spec)) {
+    const result = runCell(spec, cell);
+    estimators.push(...result.estimators);
+    for (const record of result.runs) {
+      runs.push(record);
+      spec.onRun?.(record, runs.length, total);
     }
   }
   return { runs, estimators };
