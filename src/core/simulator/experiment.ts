@@ -9,6 +9,9 @@
  * batch sizes (median profile). With several applications the device's time is split evenly, so
  * each application arrives at `load × its capacity / number of applications` and the total stays
  * `load` times what the device can do with every application on its most accurate variant.
+ *
+ * NOTE: every application gets the same number of requests, so an application with a higher
+ * capacity finishes its stream sooner, and the end of a mixed trace carries only the slower ones.
  */
 
 import { capacityPerSecond } from '../workload.js';
