@@ -67,3 +67,41 @@ def format_reference(reference: dict) -> str:
         row_lines = ["    [" + ", ".join(format_float32(v) for v in row) + "]" for row in np.asarray(rows, dtype=np.float32)]
         blocks.append(f"  {json.dumps(model_id)}: [\n" + ",\n".join(row_lines) + "\n  ]")
     return "{\n" + ",\n".join(blocks) + "\n}\n"
+
+
+def format_significant(value: float, digits: int) -> str:
+    """Return `value` rounded to `digits` significant digits as a JSON number."""
+    if not math.isfinite(value):
+        raise ValueError(f"JSON cannot represent the logit {value}.")
+    text = f"{value:.{digits}g}"
+    return "0" if text == "-0" else text
+
+
+def _format_split(split: dict, digits: int) -> str:
+    lines = [f'    "labels": [' + ",".join(str(int(label)) for label in split["labels"]) + "]"]
+    prediction_lines = [
+        f"      {json.dumps(model_id)}: [" + ",".join(str(int(c)) for c in classes) + "]"
+        for model_id, classes in split["predictions"].items()
+    ]
+    lines.append('    "predictions": {\n' + ",\n".join(prediction_lines) + "\n    }")
+    logit_lines = [
+        "      [" + ",".join(format_significant(float(v), digits) for v in row) + "]" for row in split["sneakpeekLogits"]
+    ]
+    lines.append('    "sneakpeekLogits": [\n' + ",\n".join(logit_lines) + "\n    ]")
+    if split.get("groups") is not None:
+        lines.append('    "groups": [' + ",".join(json.dumps(str(group)) for group in split["groups"]) + "]")
+    return "{\n" + ",\n".join(lines) + "\n  }"
+
+
+def format_recorded(recorded: dict, digits: int = 5) -> str:
+    """Format a `RecordedOutputs` object: one line per model's predictions and per logits row.
+
+    SneakPeek logits are rounded to `digits` significant digits to keep the file small.
+    """
+    return (
+        "{\n"
+        f'  "application": {json.dumps(recorded["application"])},\n'
+        f'  "validation": {_format_split(recorded["validation"], digits)},\n'
+        f'  "test": {_format_split(recorded["test"], digits)}\n'
+        "}\n"
+    )

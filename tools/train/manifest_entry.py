@@ -1,24 +1,20 @@
-"""Build the product application's entry of models/manifest.json.
+"""Build the parts of an application's entry of models/manifest.json and merge it in.
 
 The fields follow the TypeScript interfaces in src/core/manifest.ts (`ApplicationManifest`
-and the types it uses), and this module writes those fields and no others.
+and the types it uses), and the training scripts write those fields and no others.
 """
 
 import datetime
 import json
 import os
 
-import fashion_mnist
 import json_output
 import onnx_export
+import outputs
 
 FORMAT_VERSION = 1
-APPLICATION_ID = "product"
-TEST_IMAGES_FILE = "test-images.u8"
-TEST_LABELS_FILE = "test-labels.u8"
-PREDICTIONS_FILE = "predictions.json"
-REFERENCE_FILE = "reference.json"
 DECIMALS = 6
+TRAINING_COMMAND = "npm run train"
 
 
 def _model_file_fields(trained) -> dict:
@@ -59,62 +55,25 @@ def sneakpeek_entry(trained) -> dict:
     }
 
 
-def build_application(
-    variants: list, sneakpeek, data: fashion_mnist.FashionMnist, data_dir: str, max_batch: int, reference_count: int
+def test_set_entry(
+    application_dir: str,
+    inputs_file: str,
+    labels_file: str,
+    count: int,
+    record_bytes: int,
+    reference_count: int,
+    description: str,
 ) -> dict:
-    """Return the `ApplicationManifest` of the product-recognition application."""
-    train_count = len(data.train.labels)
-    validation_count = len(data.validation.labels)
-    test_count = len(data.test.labels)
-    directory = "product"
+    """Return a `TestSetEntry` whose predictions and reference files have the standard names."""
     return {
-        "id": APPLICATION_ID,
-        "name": "Product recognition",
-        "classes": list(fashion_mnist.CLASS_NAMES),
-        "input": {
-            "name": onnx_export.INPUT_NAME,
-            "shape": [-1, 1, fashion_mnist.IMAGE_SIDE, fashion_mnist.IMAGE_SIDE],
-            "elementType": "float32",
-            "preprocessing": {
-                "description": (
-                    "28x28 8-bit grayscale pixels, row-major, each divided by 255; every model "
-                    "standardises and pools inside its graph"
-                ),
-                "scale": 1 / 255,
-            },
-        },
-        "weight": 1,
-        "defaultDeadlineMs": 500,
-        "variants": [variant_entry(trained, max_batch) for trained in variants],
-        "sneakpeek": sneakpeek_entry(sneakpeek),
-        "testSet": {
-            "inputsFile": f"{directory}/{TEST_IMAGES_FILE}",
-            "labelsFile": f"{directory}/{TEST_LABELS_FILE}",
-            "count": test_count,
-            "recordBytes": fashion_mnist.IMAGE_SIDE * fashion_mnist.IMAGE_SIDE,
-            "predictionsFile": f"{directory}/{PREDICTIONS_FILE}",
-            "referenceFile": f"{directory}/{REFERENCE_FILE}",
-            "referenceCount": reference_count,
-            "description": (
-                f"The official Fashion-MNIST test split ({test_count} images, 28x28 pixels, "
-                "in the original order), Copyright 2017 Zalando SE, MIT licence."
-            ),
-        },
-        "dataset": {
-            "name": "Fashion-MNIST",
-            "licence": "MIT",
-            "source": (
-                f"Debian package {fashion_mnist.DEBIAN_PACKAGE}, read from "
-                f"{data_dir.rstrip('/')}/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte.gz"
-            ),
-            "split": (
-                f"train {train_count} and validation {validation_count} from the official 60000 "
-                f"training images, stratified ({data.validation_per_class} validation images per "
-                f"class, chosen by numpy.random.default_rng({data.seed})); test: the official "
-                f"{test_count} test images"
-            ),
-            "trainingCommand": "npm run train",
-        },
+        "inputsFile": f"{application_dir}/{inputs_file}",
+        "labelsFile": f"{application_dir}/{labels_file}",
+        "count": count,
+        "recordBytes": record_bytes,
+        "predictionsFile": f"{application_dir}/{outputs.PREDICTIONS_FILE}",
+        "referenceFile": f"{application_dir}/{outputs.REFERENCE_FILE}",
+        "referenceCount": reference_count,
+        "description": description,
     }
 
 
