@@ -13,6 +13,7 @@ import type { ProviderPreference, RuntimeStats, StartupProgress } from '../proto
 import { summarize, type ReplaySummary } from '../core/summary.js';
 import { isWorkloadName, planReplay, runReplay, WorkloadName, type ReplayReport, type ReplayRow } from './replay.js';
 import { loadTestSet, type TestSet } from './test-set.js';
+import type { Manifest, ModelEntry } from '../core/manifest.js';
 
 /** Rows kept in the request table; the summary covers every request. */
 const VISIBLE_ROWS = 60;
@@ -73,12 +74,19 @@ const APPLICATION = 'product';
  * every variant at once, so a change of load forces swaps.
  */
 async function defaultBudget(): Promise<number> {
-  const manifest = (await (await fetch(MANIFEST_URL)).json()) as { applications: { variants: { footprint: { bytes: number } }[] }[] };
-  const footprints = manifest.applications.flatMap((application) => application.variants.map((variant) => variant.footprint.bytes));
+  const footprints = (await replayedVariants()).map((variant) => variant.footprint.bytes);
   const largest = Math.max(...footprints);
   const smallest = Math.min(...footprints);
   const total = footprints.reduce((sum, bytes) => sum + bytes, 0);
   return Math.min(largest + smallest, total - smallest / 2);
+}
+
+/** The variants of the replayed application; the page serves no other application. */
+async function replayedVariants(): Promise<ModelEntry[]> {
+  const manifest = (await (await fetch(MANIFEST_URL)).json()) as Manifest;
+  const application = manifest.applications.find((candidate) => candidate.id === APPLICATION);
+  if (application === undefined) throw new RangeError(`The manifest at ${MANIFEST_URL} has no "${APPLICATION}" application; retrain with npm run train.`);
+  return application.variants;
 }
 
 export class SneakPeekReplay extends LitElement {
@@ -144,6 +152,7 @@ export class SneakPeekReplay extends LitElement {
       this.runtime ??= await createRuntime(
         {
           manifestUrl: MANIFEST_URL,
+          variants: (await replayedVariants()).map((variant) => variant.id),
           provider: this.settings.provider,
           memoryBudgetBytes: this.settings.budget ?? (await defaultBudget()),
         },

@@ -19,7 +19,7 @@ test('bad requests are rejected and good ones still complete', async ({ page }) 
     const attempts = {
       wrongShape: runtime.submit({ application: 'product', input: new Float32Array(100) }),
       nan: runtime.submit({ application: 'product', input: nan }),
-      unknownApplication: runtime.submit({ application: 'weather', input: record(2) }),
+      unknownApplication: runtime.submit({ application: 'traffic', input: record(2) }),
       pastDeadline: runtime.submit({ application: 'product', input: record(3), deadline: runtimeClock() - 10 }),
       zeroDeadline: runtime.submit({ application: 'product', input: record(4), deadlineMs: 0 }),
     };
@@ -40,7 +40,7 @@ test('bad requests are rejected and good ones still complete', async ({ page }) 
 
   expect(result.errors.wrongShape).toContain('RangeError: Input for application "product" has 100 values; expected 784');
   expect(result.errors.nan).toContain('contains NaN at index 3');
-  expect(result.errors.unknownApplication).toContain('Unknown application "weather"; this runtime serves "product"');
+  expect(result.errors.unknownApplication).toContain('Unknown application "traffic"; this runtime serves "product"');
   expect(result.errors.pastDeadline).toMatch(/Deadline [\d.]+ is already past .*pass deadlineMs > 0/);
   expect(result.errors.zeroDeadline).toContain('deadlineMs 0 is not positive');
   expect(result.statuses).toEqual(Array(8).fill('completed'));
