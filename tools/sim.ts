@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { applicationCapacity, gridCells, runCell, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
+import { applicationCapacity, deviceReference, gridCells, runCell, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
 import { buildCellSpec, type CellSpecData } from './sim/cell-spec.js';
 import { HELP, parseSimOptions, UsageError } from './sim/options.js';
 import { runCellsInWorkers } from './sim/pool.js';
@@ -53,6 +53,11 @@ async function main(): Promise<void> {
     );
   }
 
+  const device = deviceReference(inputs.applications);
+  progress(
+    `At load 1 each application arrives at ${(device.ratePerMs * 1000).toFixed(0)} requests/s; deadlines are ${options.deadlineRange[0]} to ${options.deadlineRange[1]} times ${device.referenceLatencyMs.toFixed(3)} ms\n`,
+  );
+
   // Each cell is one trace shared by every policy; cells run in parallel and merge in grid order.
   const cells = gridCells(options);
   let done = 0;
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
     deviceProfile: { path: inputs.profilePath, source: inputs.costs.source },
     manifest: inputs.manifestPath,
     applications: inputs.applications.map((application) => ({ id: application.id, ...applicationCapacity(application) })),
+    device: deviceReference(inputs.applications),
     options,
     policyOptions: spec.policyOptions,
   };

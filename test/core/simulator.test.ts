@@ -5,14 +5,14 @@ import { resolveJointEstimatorOptions } from '../../src/core/estimation/joint-es
 import { resolvePriorTrackerOptions } from '../../src/core/estimation/prior-tracker';
 import { DropReason } from '../../src/core/model';
 import { resolvePolicyOptions } from '../../src/core/policy-options';
-import { buildWorkloadTrace, runExperiment, type TraceSettings } from '../../src/core/simulator/experiment';
+import { buildWorkloadTrace, deviceReference, runExperiment, type TraceSettings } from '../../src/core/simulator/experiment';
 import { summarizeRun } from '../../src/core/simulator/run-metrics';
 import { OutcomeKind, type SimPolicy } from '../../src/core/simulator/sim-model';
 import { simulate } from '../../src/core/simulator/simulator';
 import { buildTrace } from '../../src/core/simulator/trace';
 import { resolveBurstOptions } from '../../src/core/workloads/arrivals';
 import type { PlannedArrival } from '../../src/core/workloads/workload-plan';
-import { ACCURATE, APP, FAST, noisyProfile, toyApplication } from './sim-fixtures';
+import { ACCURATE, APP, FAST, constantProfile, noisyProfile, toyApplication } from './sim-fixtures';
 
 const options = resolvePolicyOptions({ memoryBudgetBytes: 10_000 });
 
@@ -104,6 +104,24 @@ describe('simulate on a constant-latency profile', () => {
     const first = result.outcomes.find((outcome) => outcome.requestId === 'toy-0');
     expect(first?.kind).toBe(OutcomeKind.Late);
     expect(first?.utility).toBe(0);
+  });
+});
+
+describe('deviceReference', () => {
+  it('splits the device between applications at equal rates', () => {
+    // Left: accurate variant 4 requests per 16 ms = 0.25 per ms. Right: every time halved, 0.5 per ms.
+    const profile = constantProfile(['left', 'right']);
+    for (const [modelId, cost] of Object.entries(profile.models)) {
+      if (!modelId.startsWith('right')) continue;
+      for (const size of Object.keys(cost.latencyMs)) cost.latencyMs[size] = (cost.latencyMs[size] ?? []).map((ms) => ms / 2);
+    }
+    const left = toyApplication(profile, 40, 'left').application;
+    const right = toyApplication(profile, 40, 'right').application;
+
+    const reference = deviceReference([left, right]);
+    // λ / 0.25 + λ / 0.5 = 1 gives λ = 1/6 per ms; the reference is the slower batch, 16 ms.
+    expect(reference.ratePerMs).toBeCloseTo(1 / 6, 12);
+    expect(reference.referenceLatencyMs).toBe(16);
   });
 });
 

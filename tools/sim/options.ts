@@ -59,8 +59,10 @@ Options:
                            burst    bursty arrivals (two-state MMPP), validation mix
                            mixed    bursty arrivals and label shift
                          default: ${SIM_DEFAULTS.workloads.join(',')}
-  --load LIST            load factors, comma-separated; 1 is the best throughput of each
-                         application's most accurate variant over batch sizes
+  --load LIST            load factors, comma-separated; 1 keeps the device busy all the time
+                         if every request runs on its application's most accurate variant at
+                         that variant's best throughput over batch sizes (applications
+                         served together arrive at equal rates)
                          default: ${SIM_DEFAULTS.loads.join(',')}
   --policies LIST        policies, comma-separated, or "all"
                          default: ${SIM_DEFAULTS.policies.join(',')}
@@ -83,9 +85,9 @@ Options:
                          default: ${SIM_DEFAULTS.swapMargin}
   --max-queue-delay MS   longest time the oldest request may wait for a fuller batch, in ms
                          default: ${SIM_DEFAULTS.maxQueueDelayMs}
-  --deadline-range A,B   relative deadlines are uniform between A and B times each
-                         application's reference latency (its most accurate variant's median
-                         latency at the batch size of its best throughput)
+  --deadline-range A,B   relative deadlines are uniform between A and B times the reference
+                         latency: the largest, over the served applications, of the most
+                         accurate variant's median latency at its best-throughput batch size
                          default: ${SIM_DEFAULTS.deadlineRange.join(',')}
   --burst-ratio R        arrival rate in a burst divided by the calm rate (burst, mixed)
                          default: ${SIM_DEFAULTS.burstRatio}

@@ -5,13 +5,16 @@
  * trace itself, over every request and every variant of its application, because it does not
  * depend on the policy.
  *
- * Load factor 1 means, for each application, the best throughput of its most accurate variant over
- * batch sizes (median profile). With several applications the device's time is split evenly, so
- * each application arrives at `load × its capacity / number of applications` and the total stays
- * `load` times what the device can do with every application on its most accurate variant.
+ * An application's capacity is the best throughput of its most accurate variant over batch sizes
+ * (median profile). Load factor 1 means the device would be busy all the time if every request
+ * ran on its application's most accurate variant at that throughput. With one application, requests
+ * arrive at `load × capacity`. With several, every application arrives at the same rate `λ`, chosen
+ * so that `Σ_a λ / capacity_a = load`; equal rates make equal request counts span the same time.
  *
- * NOTE: every application gets the same number of requests, so an application with a higher
- * capacity finishes its stream sooner, and the end of a mixed trace carries only the slower ones.
+ * Relative deadlines are multiples of the device's reference latency: the largest, over the served
+ * applications, of the most accurate variant's median latency at its best-throughput batch size.
+ * The executor runs one batch at a time, so a request of a fast application must be able to wait
+ * for a batch of the slowest one.
  */
 
 import { capacityPerSecond } from '../workload.js';
@@ -39,8 +42,8 @@ export interface TraceSettings {
   /** Requests per application. */
   requestsPerApplication: number;
   /**
-   * Relative deadlines are uniform between these multiples of each application's reference
-   * latency: its most accurate variant's median latency at the batch size of its best throughput.
+   * Relative deadlines are uniform between these multiples of the device's reference latency (see
+   * `deviceReference`).
    */
   deadlineRange: readonly [number, number];
   bursts: ResolvedBurstOptions;
@@ -101,13 +104,29 @@ export function applicationCapacity(application: SimApplication): { ratePerMs: n
   return { ratePerMs, referenceLatencyMs };
 }
 
+/**
+ * Returns the arrival rate per application at load factor 1, in requests per millisecond, and the
+ * reference latency that relative deadlines multiply, in milliseconds.
+ */
+export function deviceReference(applications: readonly SimApplication[]): { ratePerMs: number; referenceLatencyMs: number } {
+  if (applications.length === 0) throw new RangeError('A simulation needs at least one application. Pass applications with recorded outputs.');
+
+  let inverseCapacity = 0;
+  let referenceLatencyMs = 0;
+  for (const application of applications) {
+    const capacity = applicationCapacity(application);
+    inverseCapacity += 1 / capacity.ratePerMs;
+    referenceLatencyMs = Math.max(referenceLatencyMs, capacity.referenceLatencyMs);
+  }
+  return { ratePerMs: 1 / inverseCapacity, referenceLatencyMs };
+}
+
 /** Plans and builds the trace of one workload, load and seed. */
 export function buildWorkloadTrace(settings: TraceSettings, workload: WorkloadKind, load: number, seed: number): SimRequest[] {
   if (!Number.isFinite(load) || load <= 0) throw new RangeError(`Load factor is ${String(load)}. Use a positive number such as 1 (capacity of the most accurate variant).`);
 
-  const share = 1 / settings.applications.length;
+  const { ratePerMs, referenceLatencyMs } = deviceReference(settings.applications);
   const streams = settings.applications.map((application) => {
-    const { ratePerMs, referenceLatencyMs } = applicationCapacity(application);
     const records = indexRecords(application.recorded.test, application.classes.length);
     const labelPlan = usesShiftPlan(workload)
       ? shiftPlanFor({
@@ -121,7 +140,7 @@ export function buildWorkloadTrace(settings: TraceSettings, workload: WorkloadKi
     return planStream({
       application: application.id,
       count: settings.requestsPerApplication,
-      ratePerMs: load * ratePerMs * share,
+      ratePerMs: load * ratePerMs,
       bursts: isBursty(workload) ? settings.bursts : undefined,
       labelPlan,
       records,
