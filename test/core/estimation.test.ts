@@ -61,6 +61,16 @@ describe('estimateLabelMix', () => {
     expect(Math.abs((estimate.mix[0] ?? 0) - 0.8)).toBeLessThan(Math.abs((meanPosterior[0] ?? 0) - 0.8));
   });
 
+  it('pulls toward the reference with a prior strength', () => {
+    const shifted = [0.8, 0.1, 0.1];
+    const posteriors = drawPosteriors(shifted, 1000, createRandom(8));
+    const free = estimateLabelMix(posteriors, VALIDATION_MIX, resolvePriorTrackerOptions({ floor: 0, priorStrength: 0 }));
+    const held = estimateLabelMix(posteriors, VALIDATION_MIX, resolvePriorTrackerOptions({ floor: 0, priorStrength: 1000 }));
+
+    expect(held.mix[0]).toBeLessThan(free.mix[0] ?? 0);
+    expect(held.mix[0]).toBeGreaterThan(1 / 3);
+  });
+
   it('rejects an empty window', () => {
     expect(() => estimateLabelMix([], VALIDATION_MIX)).toThrow('at least one posterior');
   });
@@ -68,7 +78,7 @@ describe('estimateLabelMix', () => {
 
 describe('PriorTracker', () => {
   it('follows a shift within one window', () => {
-    const options = resolvePriorTrackerOptions({ windowSize: 2000, refreshEvery: 100, minimumWindow: 100 });
+    const options = resolvePriorTrackerOptions({ windowSize: 2000, refreshEvery: 100, minimumWindow: 100, priorStrength: 0 });
     const tracker = new PriorTracker(VALIDATION_MIX, options);
     const random = createRandom(6);
     for (const posterior of drawPosteriors(VALIDATION_MIX, 2000, random)) tracker.observe(posterior);
@@ -85,7 +95,7 @@ describe('PriorTracker', () => {
   });
 
   it('re-weights a posterior toward the tracked mix', () => {
-    const tracker = new PriorTracker(VALIDATION_MIX, resolvePriorTrackerOptions({ minimumWindow: 50, refreshEvery: 50, windowSize: 500 }));
+    const tracker = new PriorTracker(VALIDATION_MIX, resolvePriorTrackerOptions({ minimumWindow: 50, refreshEvery: 50, windowSize: 500, priorStrength: 0 }));
     for (const posterior of drawPosteriors([0.8, 0.1, 0.1], 500, createRandom(7))) tracker.observe(posterior);
     const adjusted = tracker.adjust([1 / 3, 1 / 3, 1 / 3]);
     expect(adjusted[0]).toBeGreaterThan(0.6);

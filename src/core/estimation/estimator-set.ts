@@ -10,6 +10,13 @@
  * | `tracked`   | the posterior estimate after re-weighting `p_g` to the label mix a `PriorTracker` estimates from recent posteriors |
  * | `joint`     | `P(m correct | g's predicted class, confidence bin)` from the validation split, falling back to `posterior` |
  * | `oracle`    | 1 if `m`'s recorded answer on `q` is right, else 0: simulation only |
+ *
+ * The tracker's reference prior is the SneakPeek model's mean posterior on the validation split,
+ * not the validation label mix. Re-weighting assumes the posterior was fitted under the reference
+ * prior. A model trained with class weights (the weather model's mean validation posterior gives
+ * snow 4.7% where the split has 0.8%) breaks that, and EM against the label mix then converges to
+ * a degenerate mix even on the validation split itself. Against the mean posterior, the
+ * validation split is a fixed point, so only a real shift moves the estimate.
  */
 
 import { posteriorEstimates, profiledAccuracy, profiledEstimates, softmax } from '../estimators.js';
@@ -68,7 +75,7 @@ export class EstimatorSet {
       spec.temperature,
       spec.jointOptions,
     );
-    this.tracker = new PriorTracker(spec.validationMix, spec.trackerOptions);
+    this.tracker = new PriorTracker(meanPosterior(spec.validation, spec.temperature), spec.trackerOptions);
     this.profiled = profiledEstimates(spec.variants);
     const deploymentMix = spec.deploymentMix ?? spec.validationMix;
     this.profiledDeployment = {};
@@ -111,4 +118,21 @@ export class EstimatorSet {
   trackedMix(): readonly number[] {
     return this.tracker.mix();
   }
+}
+
+/** Returns the mean of `softmax(logits / temperature)` over a split: the prior the posterior implies. */
+export function meanPosterior(split: RecordedSplit, temperature: number): number[] {
+  const rows = split.sneakpeekLogits;
+  const first = rows[0];
+  if (first === undefined) throw new RangeError('The validation split has no SneakPeek logits. Record them before tracking the label mix.');
+
+  const total = new Array<number>(first.length).fill(0);
+  for (const logits of rows) {
+    const posterior = softmax(logits, temperature);
+    for (let index = 0; index < total.length; index += 1) total[index] = (total[index] ?? 0) + (posterior[index] ?? 0);
+  }
+  const mean = total.map((sum) => sum / rows.length);
+  // Renormalise so float rounding cannot push the sum outside the validators' tolerance.
+  const sum = mean.reduce((accumulated, share) => accumulated + share, 0);
+  return mean.map((share) => share / sum);
 }

@@ -11,8 +11,11 @@
  * - M step: the new `π` is the mean of the adjusted posteriors.
  *
  * Each iteration cannot lower the window's likelihood, and the fixed point is the maximum
- * likelihood mix. The estimate is floored at a small share per class so that a class absent from
- * one window can come back in the next.
+ * likelihood mix. With `priorStrength` s > 0 the M step adds s pseudo-posteriors equal to the
+ * reference mix (a Dirichlet prior centred on it), so the result is the maximum a posteriori mix:
+ * a window of a weak or miscalibrated classifier cannot drive the estimate to an extreme. The
+ * estimate is floored at a small share per class so that a class absent from one window can come
+ * back in the next.
  */
 
 import { reweightPosterior } from '../estimators.js';
@@ -49,6 +52,13 @@ export interface PriorTrackerOptions {
    * @default 1e-3
    */
   floor?: number;
+  /**
+   * Pseudo-count of the reference mix in each M step; 0 gives plain maximum likelihood. The default
+   * was chosen from 0, 100 and 500 on the simulated product and weather shift workloads: 0 let the
+   * weather tracker's Brier score rise from 0.18 to 0.23, 100 kept product's gain.
+   * @default 100
+   */
+  priorStrength?: number;
 }
 
 export type ResolvedPriorTrackerOptions = Readonly<Required<PriorTrackerOptions>>;
@@ -60,6 +70,7 @@ export const DEFAULT_PRIOR_TRACKER_OPTIONS: ResolvedPriorTrackerOptions = Object
   maxIterations: 100,
   tolerance: 1e-6,
   floor: 1e-3,
+  priorStrength: 100,
 });
 
 /** Validates tracker options and fills in the defaults; errors name the option, value and fix. */
@@ -78,6 +89,9 @@ export function resolvePriorTrackerOptions(user: PriorTrackerOptions = {}): Reso
   }
   if (!(resolved.tolerance > 0) || !Number.isFinite(resolved.tolerance)) {
     throw new RangeError(`Prior tracker option "tolerance" is ${String(resolved.tolerance)}. Use a small positive number such as 1e-6.`);
+  }
+  if (!Number.isFinite(resolved.priorStrength) || resolved.priorStrength < 0) {
+    throw new RangeError(`Prior tracker option "priorStrength" is ${String(resolved.priorStrength)}. Use a pseudo-count >= 0 (0 turns the prior off).`);
   }
   if (!(resolved.floor >= 0 && resolved.floor < 1)) {
     throw new RangeError(`Prior tracker option "floor" is ${String(resolved.floor)}. Use a share in [0, 1), such as 1e-3.`);
@@ -118,7 +132,11 @@ export function estimateLabelMix(
       const adjusted = reweightPosterior(posterior, mix, validationMix);
       for (let index = 0; index < classes; index += 1) next[index] = (next[index] ?? 0) + (adjusted[index] ?? 0);
     }
-    const floored = applyFloor(next.map((total) => total / posteriors.length), options.floor);
+    const strength = options.priorStrength;
+    const floored = applyFloor(
+      next.map((total, index) => (total + strength * (validationMix[index] ?? 0)) / (posteriors.length + strength)),
+      options.floor,
+    );
 
     let largestMove = 0;
     for (let index = 0; index < classes; index += 1) {
