@@ -72,7 +72,7 @@ describe('estimateLabelMix', () => {
   });
 
   it('rejects an empty window', () => {
-    expect(() => estimateLabelMix([], VALIDATION_MIX)).toThrow('at least one posterior');
+    expect(() => estimateLabelMix([], VALIDATION_MIX)).toThrow('received no posteriors');
   });
 });
 

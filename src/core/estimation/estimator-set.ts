@@ -1,6 +1,6 @@
 /**
  * Every accuracy estimator of one application, applied to requests in the order their SneakPeek
- * posteriors become available (the order the live scheduler sees them).
+ * posteriors become available, which is the order the live scheduler receives them in.
  *
  * | kind        | `Â_m(q)` |
  * |-------------|----------|
@@ -40,7 +40,7 @@ export const ESTIMATOR_KINDS: readonly EstimatorKind[] = Object.freeze(Object.va
 /** Estimates of every variant of the application, per estimator kind. */
 export type EstimateSet = Record<EstimatorKind, Record<string, number>>;
 
-/** What the estimators of one application are built from. */
+/** Inputs of the estimators of one application. */
 export interface EstimatorSetSpec {
   variants: readonly Pick<VariantProfile, 'id' | 'recall' | 'profiledAccuracy'>[];
   /** Validation label mix `π_val`, the mix the SneakPeek posterior was fitted under. */
@@ -48,8 +48,8 @@ export interface EstimatorSetSpec {
   /** SneakPeek temperature: the posterior is `softmax(logits / temperature)`. */
   temperature: number;
   /**
-   * Label mix of the traffic being estimated, for `profiled-deployment`. A simulator knows it in
-   * advance; absent means the validation mix.
+   * Label mix of the traffic being estimated, for `profiled-deployment`. A simulator can compute
+   * it in advance. Absent means the validation mix.
    */
   deploymentMix?: readonly number[];
   /** Recorded validation outputs, for the joint estimator's counts. */
@@ -84,12 +84,12 @@ export class EstimatorSet {
 
   /**
    * Returns every estimator's `Â_m(q)` for one request, from its SneakPeek logits and whether each
-   * variant's recorded answer is correct (used by the oracle only).
+   * variant's recorded prediction is correct (used by the oracle only).
    */
   estimate(logits: readonly number[], correct: Readonly<Record<string, boolean>>): EstimateSet {
     const posterior = softmax(logits, this.spec.temperature);
 
-    // The tracker sees this posterior before adjusting it, as a live tracker would.
+    // The tracker adds this posterior to its window before adjusting it, as a live tracker would.
     this.tracker.observe(posterior);
     const adjusted = this.tracker.adjust(posterior);
 
@@ -114,7 +114,7 @@ export class EstimatorSet {
     };
   }
 
-  /** The tracker's current label-mix estimate. */
+  /** Returns the tracker's current label-mix estimate. */
   trackedMix(): readonly number[] {
     return this.tracker.mix();
   }

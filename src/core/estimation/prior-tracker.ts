@@ -117,7 +117,7 @@ export function estimateLabelMix(
   start: readonly number[] = validationMix,
 ): LabelMixEstimate {
   if (posteriors.length === 0) {
-    throw new RangeError('estimateLabelMix needs at least one posterior. Wait until the window holds some before estimating.');
+    throw new RangeError('estimateLabelMix received no posteriors. Add posteriors to the window before estimating.');
   }
   const classes = validationMix.length;
   if (start.length !== classes) {
@@ -186,7 +186,7 @@ export class PriorTracker {
     this.current = estimateLabelMix(this.window, this.validationMix, this.options, this.current).mix;
   }
 
-  /** The current estimate of the label mix: the validation mix until the window fills. */
+  /** Returns the current estimate of the label mix: the reference mix until the window fills. */
   mix(): readonly number[] {
     return this.current;
   }
