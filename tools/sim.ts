@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     memoryBudgetBytes: options.memoryBudgetBytes,
     swapMargin: options.swapMargin,
     maxQueueDelayMs: options.maxQueueDelayMs,
+    batchSizes: options.batchSizes,
   };
   // Built here too, so bad input fails before any worker starts.
   const { spec, inputs } = buildCellSpec(data);

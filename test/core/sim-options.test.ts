@@ -22,6 +22,11 @@ describe('parseSimOptions', () => {
     expect(options?.memoryBudgetBytes).toBe(16 * 2 ** 20);
   });
 
+  it('parses batch sizes', () => {
+    expect(parseSimOptions(['--batch-sizes', '1,2,4'])?.batchSizes).toEqual([1, 2, 4]);
+    expect(parseSimOptions([])?.batchSizes).toBeUndefined();
+  });
+
   it('returns undefined for --help', () => {
     expect(parseSimOptions(['--help'])).toBeUndefined();
   });
@@ -39,6 +44,7 @@ describe('parseSimOptions', () => {
     [['--deadline-range', '8,2'], '--deadline-range is "8,2"'],
     [['--deadline-range', '2'], '--deadline-range is "2"'],
     [['--jobs', 'two'], '--jobs is "two"'],
+    [['--batch-sizes', '2,4'], 'without 1'],
     [['--apps', 'product,,spam'], 'empty entry'],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('rejects %j', (argv, message) => {

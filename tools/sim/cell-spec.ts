@@ -24,6 +24,7 @@ export interface CellSpecData {
   memoryBudgetBytes: number;
   swapMargin: number;
   maxQueueDelayMs: number;
+  batchSizes: number[] | undefined;
 }
 
 export type CellSpec = Parameters<typeof runCell>[0];
@@ -44,6 +45,7 @@ export function buildCellSpec(data: CellSpecData): { spec: CellSpec; inputs: Sim
       memoryBudgetBytes: data.memoryBudgetBytes,
       swapMargin: data.swapMargin,
       maxQueueDelayMs: data.maxQueueDelayMs,
+      ...(data.batchSizes === undefined ? {} : { batchSizes: data.batchSizes }),
     }),
   };
   return { spec, inputs };

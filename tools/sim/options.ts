@@ -83,6 +83,8 @@ Options:
   --swap-margin U        expected utility (in requests) a load must gain over the best
                          resident choice
                          default: ${SIM_DEFAULTS.swapMargin}
+  --batch-sizes LIST     batch sizes every policy may run, comma-separated, including 1
+                         default: every size up to each variant's maxBatch
   --max-queue-delay MS   longest time the oldest request may wait for a fuller batch, in ms
                          default: ${SIM_DEFAULTS.maxQueueDelayMs}
   --deadline-range A,B   relative deadlines are uniform between A and B times the reference
@@ -114,6 +116,8 @@ export interface SimOptions {
   memoryBudgetBytes: number;
   swapMargin: number;
   maxQueueDelayMs: number;
+  /** Undefined: every size up to each variant's maxBatch. */
+  batchSizes: number[] | undefined;
   deadlineRange: [number, number];
   burstRatio: number;
   jobs: number;
@@ -144,6 +148,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
         'memory-budget': { type: 'string' },
         'swap-margin': { type: 'string' },
         'max-queue-delay': { type: 'string' },
+        'batch-sizes': { type: 'string' },
         'deadline-range': { type: 'string' },
         'burst-ratio': { type: 'string' },
         jobs: { type: 'string' },
@@ -177,6 +182,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
       singleNumber('--memory-budget', values['memory-budget'], SIM_DEFAULTS.memoryBudgetMiB, (value) => value > 0, 'a positive number of MiB') * 2 ** 20,
     swapMargin: singleNumber('--swap-margin', values['swap-margin'], SIM_DEFAULTS.swapMargin, (value) => value >= 0, 'a number >= 0'),
     maxQueueDelayMs: singleNumber('--max-queue-delay', values['max-queue-delay'], SIM_DEFAULTS.maxQueueDelayMs, (value) => value >= 0, 'milliseconds >= 0'),
+    batchSizes: batchSizeList(values['batch-sizes']),
     deadlineRange: [deadlineRange[0] as number, deadlineRange[1] as number],
     burstRatio: singleNumber('--burst-ratio', values['burst-ratio'], SIM_DEFAULTS.burstRatio, (value) => value >= 1, 'a ratio >= 1'),
     jobs: singleNumber('--jobs', values.jobs, SIM_DEFAULTS.jobs, (value) => Number.isInteger(value) && value >= 1, 'a whole number of threads >= 1'),
@@ -190,6 +196,15 @@ function nameList(option: string, text: string): string[] {
     throw new UsageError(`${option} is "${text}", which has an empty entry. Give names separated by single commas.`);
   }
   return [...new Set(names)];
+}
+
+function batchSizeList(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const sizes = numberList('--batch-sizes', text, [1, 2, 4, 8], (value) => Number.isInteger(value) && value >= 1, 'whole batch sizes >= 1');
+  if (!sizes.includes(1)) {
+    throw new UsageError(`--batch-sizes is "${text}" without 1, so a lone request could never run. Add 1, for example 1,2,4.`);
+  }
+  return sizes;
 }
 
 function workloadList(text: string | undefined): WorkloadKind[] {
