@@ -70,6 +70,19 @@ describe('simulate on a constant-latency profile', () => {
     expect(result.swaps).toBe(0);
   });
 
+  it('waits for a fuller batch up to the maximum queue delay', () => {
+    // With a 5 ms delay the policy waits for the oldest request (arrived at 0) until 5. toy-3 joins
+    // at 2.5 and is dropped then (deadline 7). At 5 the three others run together, L(3) = 14 ms.
+    const { application, costs, trace } = tinyTrace();
+    const waiting = resolvePolicyOptions({ memoryBudgetBytes: 10_000, maxQueueDelayMs: 5 });
+    const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy('sneakpeek', waiting), seed: 1 });
+    const byId = new Map(result.outcomes.map((outcome) => [outcome.requestId, outcome]));
+
+    expect(byId.get('toy-3')).toMatchObject({ kind: OutcomeKind.Dropped, at: 2.5 });
+    for (const id of ['toy-0', 'toy-1', 'toy-2']) expect(byId.get(id)).toMatchObject({ kind: OutcomeKind.OnTime, at: 19, batchSize: 3 });
+    expect(result.batches).toHaveLength(1);
+  });
+
   it('summarises the hand-computed run', () => {
     const { application, costs, trace } = tinyTrace();
     const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy('sneakpeek', options), seed: 1 });
