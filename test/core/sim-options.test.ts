@@ -24,7 +24,8 @@ describe('parseSimOptions', () => {
 
   it('parses batch sizes', () => {
     expect(parseSimOptions(['--batch-sizes', '1,2,4'])?.batchSizes).toEqual([1, 2, 4]);
-    expect(parseSimOptions([])?.batchSizes).toBeUndefined();
+    expect(parseSimOptions(['--batch-sizes', 'all'])?.batchSizes).toBeUndefined();
+    expect(parseSimOptions([])?.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64, 128]);
   });
 
   it('returns undefined for --help', () => {
