@@ -8,8 +8,10 @@
  *    accurate first, is resident before the first request.
  * 2. Ready: a request joins the queue when its SneakPeek run ends (`SimRequest.readyAt`), with the
  *    estimates of the policy's estimator, and the policy is asked what to do. Requests from one
- *    SneakPeek batch join one at a time, so the first can start a batch alone. The live scheduler
- *    does the same, because each posterior's promise settles on its own.
+ *    SneakPeek batch join one at a time, so the first can start a batch alone.
+ *    NOTE: the live scheduler now decides once, at the end of the task in which a SneakPeek
+ *    batch's requests join, and runs batches padded to the next profiled size with every size
+ *    allowed; this simulator does not mirror either yet.
  * 3. Decision: whenever the executor is idle and the queue is not empty, the policy decides. Its
  *    swap gains feed the swap credit (`accumulateSwapCredit`), its drops settle at once, a wait
  *    sets a timer that any later ready request cancels, and a run starts a batch.
