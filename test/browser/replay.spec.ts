@@ -46,3 +46,13 @@ test('every accepted request ends in exactly one outcome', async ({ page }) => {
   expect(stats.inFlight).toBe(0);
   expect(stats.residentBytes).toBeLessThanOrEqual(stats.memoryBudgetBytes);
 });
+
+test('an invalid query parameter is shown, not a blank page', async ({ page }) => {
+  await page.goto('./?autorun&workload=nope');
+  await page.waitForFunction(() => window.sneakpeekReplay?.state === 'failed');
+  const published = await page.evaluate(() => window.sneakpeekReplay);
+
+  expect(published?.error).toContain('Query parameter workload="nope" is unknown; use "default" or "light".');
+  await expect(page.getByRole('alert')).toContainText('workload="nope" is unknown');
+  await expect(page.getByRole('button', { name: 'Start replay' })).toBeEnabled();
+});
