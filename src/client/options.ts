@@ -33,7 +33,7 @@ export interface RuntimeOptions {
    */
   swapMargin?: number;
   /**
-   * How long, in milliseconds, the scheduler may hold a partial batch waiting for more requests.
+   * Maximum time, in milliseconds, the scheduler may hold a partial batch waiting for more requests.
    * @default 0
    */
   maxQueueDelayMs?: number;

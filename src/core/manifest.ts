@@ -53,7 +53,7 @@ export interface InputSpec {
   /** Shape with `-1` for the dynamic batch axis, for example `[-1, 1, 28, 28]`. */
   shape: number[];
   elementType: 'float32';
-  /** How raw data becomes the tensor, in words and as parameters. */
+  /** Conversion of raw data to the input tensor, in words and as parameters. */
   preprocessing: Preprocessing;
 }
 
@@ -73,7 +73,7 @@ export interface ModelFile {
   sha256: string;
   /** Graph output holding the class scores. */
   outputName: string;
-  /** Whether the output holds logits (softmax not applied) or probabilities. */
+  /** Kind of the output values: logits (softmax not applied) or probabilities. */
   outputKind: 'logits' | 'probabilities';
   /** Number of trainable parameters. */
   parameters: number;
@@ -100,7 +100,7 @@ export interface ModelEntry extends ModelFile {
 export interface FootprintEstimate {
   /** Estimated device memory in bytes while the variant is resident. */
   bytes: number;
-  /** How the estimate was made, in words. */
+  /** Method of the estimate, in words. */
   method: string;
 }
 
@@ -140,16 +140,16 @@ export interface TestSetEntry {
   referenceFile: string;
   /** How many leading records `referenceFile` covers. */
   referenceCount: number;
-  /** Where the records come from and their licence. */
+  /** Source of the records and their licence. */
   description: string;
 }
 
 export interface DatasetProvenance {
   name: string;
   licence: string;
-  /** Where the raw files were read from, for example a Debian package and path. */
+  /** Location the raw files were read from, for example a Debian package and path. */
   source: string;
-  /** How the splits were made (sizes, seed, stratification). */
+  /** Method of the splits (sizes, seed, stratification). */
   split: string;
   /** Command that regenerates every model and this manifest entry. */
   trainingCommand: string;

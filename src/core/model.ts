@@ -26,7 +26,7 @@ export interface LatencyPoint {
   ms: number;
 }
 
-/** What the policy knows about one variant of one application. */
+/** Policy's view of one variant of one application. */
 export interface VariantProfile {
   id: string;
   application: string;

@@ -3,7 +3,7 @@
  * satisfaction, accuracy of the answers served, drops, and the same per phase and per variant.
  */
 
-/** What the summary needs to know about one finished request. */
+/** One finished request, as the summary reads it. */
 export interface ReplayResult {
   phase: string;
   /** True class of the record. */

@@ -5,7 +5,7 @@
  * - The provider is chosen once, at `init()`, and reported with the reason for the choice.
  * - At most one `run()` is in flight per session: calls queue on the session's own chain.
  * - If the first WebGPU session cannot be created, the engine falls back to WASM for that and every
- *   later session, and says so in the provider note.
+ *   later session, and records why in the provider note.
  */
 import * as ort from 'onnxruntime-web';
 import type {
@@ -107,7 +107,7 @@ export class InferenceEngine implements InferenceApi {
     if (!Number.isInteger(batchSize) || batchSize < 1 || input.length !== batchSize * loaded.recordSize) {
       return Promise.reject(
         new RangeError(
-          `Batch for "${modelId}" holds ${input.length} values, expected batchSize ${batchSize} × ${loaded.recordSize}; send whole records.`,
+          `Batch for "${modelId}" contains ${input.length} values, expected batchSize ${batchSize} × ${loaded.recordSize}; send whole records.`,
         ),
       );
     }
@@ -160,7 +160,7 @@ export class InferenceEngine implements InferenceApi {
   }
 }
 
-/** Picks WebGPU when the preference allows it and an adapter exists; the note says why. */
+/** Picks WebGPU when the preference allows it and an adapter exists, with a note giving the reason. */
 export async function chooseProvider(preference: ProviderPreference): Promise<ProviderInfo> {
   if (preference === Provider.Wasm) return { provider: Provider.Wasm, note: 'WASM requested by the provider preference' };
 

@@ -8,7 +8,7 @@ import type { Remote } from 'comlink';
 import * as Comlink from 'comlink';
 import type { ApplicationManifest, ModelEntry } from '../core/manifest.js';
 import type { LatencyPoint } from '../core/model.js';
-import type { InferenceApi } from '../protocol/messages.js';
+import type { InferenceApi, LoadModelMessage } from '../protocol/messages.js';
 
 export interface VariantMeasurement {
   loadMs: number;
@@ -21,11 +21,30 @@ export interface VariantMeasurement {
 /** Batch sizes the scheduler measures at start and then uses: powers of two. */
 export const PROFILED_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128] as const;
 
-/** The profiled sizes up to a variant's maximum batch, and the maximum itself. */
+/** Returns the profiled sizes up to a variant's maximum batch, and the maximum itself. */
 export function profileBatchSizes(maxBatch: number): number[] {
   const sizes = new Set<number>(PROFILED_BATCH_SIZES.filter((size) => size < maxBatch));
   sizes.add(maxBatch);
   return [...sizes].sort((a, b) => a - b);
+}
+
+/**
+ * Builds the inference worker's load request for a copy of `bytes`, transferred. Profiling and
+ * swaps use the same warm-up, so the measured load cost is what a swap costs.
+ */
+export function loadMessage(entry: ModelEntry, application: ApplicationManifest, bytes: ArrayBuffer): LoadModelMessage {
+  const copy = bytes.slice(0);
+  return Comlink.transfer(
+    {
+      modelId: entry.id,
+      bytes: copy,
+      inputName: application.input.name,
+      outputName: entry.outputName,
+      recordShape: application.input.shape.slice(1),
+      warmupBatchSizes: profileBatchSizes(entry.maxBatch),
+    },
+    [copy],
+  );
 }
 
 /** Loads the variant, measures it and leaves it loaded; the caller decides whether to evict. */
@@ -39,21 +58,8 @@ export async function measureVariant(
   const recordShape = application.input.shape.slice(1);
   const recordSize = recordShape.reduce((product, size) => product * size, 1);
 
-  const copy = bytes.slice(0);
   const started = performance.now();
-  await inference.load(
-    Comlink.transfer(
-      {
-        modelId: entry.id,
-        bytes: copy,
-        inputName: application.input.name,
-        outputName: entry.outputName,
-        recordShape,
-        warmupBatchSizes: profileBatchSizes(entry.maxBatch),
-      },
-      [copy],
-    ),
-  );
+  await inference.load(loadMessage(entry, application, bytes));
   const loadMs = performance.now() - started;
 
   const latency: LatencyPoint[] = [];

@@ -28,7 +28,7 @@ import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
 import { refineLatency } from '../core/latency-refinement.js';
 import { latencyMs } from '../core/latency.js';
-import { PROFILED_BATCH_SIZES, profileBatchSizes } from './profiler.js';
+import { PROFILED_BATCH_SIZES, loadMessage, profileBatchSizes } from './profiler.js';
 import { Logger } from '../core/logger.js';
 import type {
   InferenceApi,
@@ -62,7 +62,10 @@ interface ServedVariant {
   application: ApplicationManifest;
   url: string;
   bytes: ArrayBuffer;
+  /** Measured profile, refined at the profiled batch sizes; change it only through `setProfile`. */
   profile: VariantProfile;
+  /** The profile the policy plans with (`plannedProfile` of `profile`), kept off the decision path. */
+  planned: VariantProfile;
 }
 
 interface OpenRequest {
@@ -187,7 +190,7 @@ export class Scheduler implements SchedulerApi {
     // Estimation runs beside the executor; the request joins the queue when its posterior is in.
     lane.posterior(message.input).then(
       (posterior) => this.enqueue(message, posterior),
-      (error: unknown) => this.drop(message.id, DropReason.InferenceFailed, `SneakPeek estimation failed: ${String(error)}`),
+      (error: unknown) => this.drop([message.id], DropReason.InferenceFailed, `SneakPeek estimation failed: ${String(error)}`),
     );
   }
 
@@ -209,7 +212,7 @@ export class Scheduler implements SchedulerApi {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.waitTimer);
-    for (const id of [...this.open.keys()]) this.drop(id, DropReason.RuntimeDisposed, 'the runtime was disposed');
+    this.drop([...this.open.keys()], DropReason.RuntimeDisposed, 'the runtime was disposed');
     for (const lane of this.lanes.values()) await lane.release().catch(() => undefined);
     this.worker?.terminate();
     this.store?.close();
@@ -260,22 +263,18 @@ export class Scheduler implements SchedulerApi {
       try {
         const bytes = await this.fetchModel(entry.id, entry.file, entry.sha256, entry.bytes);
         const accuracy = accuracyFromEntry(entry);
-        served.push({
-          entry,
-          application,
-          url: new URL(entry.file, this.config.manifestUrl).href,
-          bytes,
-          profile: {
-            id: entry.id,
-            application: application.id,
-            footprintBytes: entry.footprint.bytes,
-            maxBatch: entry.maxBatch,
-            loadMs: 0,
-            latency: [{ batchSize: 1, ms: 1 }],
-            recall: accuracy.recall,
-            profiledAccuracy: accuracy.profiledAccuracy,
-          },
-        });
+        // Load cost and latency are placeholders until start-up profiling measures them.
+        const profile: VariantProfile = {
+          id: entry.id,
+          application: application.id,
+          footprintBytes: entry.footprint.bytes,
+          maxBatch: entry.maxBatch,
+          loadMs: 0,
+          latency: [{ batchSize: 1, ms: 1 }],
+          recall: accuracy.recall,
+          profiledAccuracy: accuracy.profiledAccuracy,
+        };
+        served.push({ entry, application, url: new URL(entry.file, this.config.manifestUrl).href, bytes, profile, planned: profile });
       } catch (error) {
         problem(entry.id, errorMessage(error));
       }
@@ -304,7 +303,7 @@ export class Scheduler implements SchedulerApi {
     return loaded.bytes;
   }
 
-  /** Measures every variant one at a time, so profiling never holds more than one of them. */
+  /** Measures every variant one at a time, so profiling never keeps more than one of them loaded. */
   private async profileVariants(): Promise<MeasuredProfile[]> {
     const profiles: MeasuredProfile[] = [];
     const all = [...this.variants.values()];
@@ -327,7 +326,7 @@ export class Scheduler implements SchedulerApi {
       });
       const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, this.config.profileRuns);
       await this.inference.evict(variant.entry.id);
-      variant.profile = createVariantProfile(variant.application.id, variant.entry, measured);
+      setProfile(variant, createVariantProfile(variant.application.id, variant.entry, measured));
       profiles.push({
         variantId: variant.entry.id,
         application: variant.application.id,
@@ -368,21 +367,7 @@ export class Scheduler implements SchedulerApi {
   }
 
   private async loadVariant(variant: ServedVariant): Promise<void> {
-    const copy = variant.bytes.slice(0);
-    await this.inference.load(
-      Comlink.transfer(
-        {
-          modelId: variant.entry.id,
-          bytes: copy,
-          inputName: variant.application.input.name,
-          outputName: variant.entry.outputName,
-          recordShape: variant.application.input.shape.slice(1),
-          // The same warm-up as at profiling, so the measured load cost is what a swap costs.
-          warmupBatchSizes: profileBatchSizes(variant.entry.maxBatch),
-        },
-        [copy],
-      ),
-    );
+    await this.inference.load(loadMessage(variant.entry, variant.application, variant.bytes));
     this.resident.set(variant.entry.id, now());
   }
 
@@ -428,7 +413,7 @@ export class Scheduler implements SchedulerApi {
       {
         now: decisionTime,
         queue: this.queue,
-        variants: [...this.variants.values()].map(policyProfile),
+        variants: [...this.variants.values()].map((variant) => variant.planned),
         resident: this.resident,
         lastVariant: this.lastVariant,
         swapCredit: this.swapCredit,
@@ -438,8 +423,9 @@ export class Scheduler implements SchedulerApi {
     const loaded = decision.action.kind === 'run' && decision.action.load ? decision.action.variantId : undefined;
     this.swapCredit = accumulateSwapCredit(this.swapCredit, decision.swapGains, loaded);
 
-    for (const drop of decision.drops) {
-      this.drop(drop.requestId, drop.reason, 'no variant can finish it by its deadline, load included');
+    for (const reason of new Set(decision.drops.map((drop) => drop.reason))) {
+      const ids = decision.drops.filter((drop) => drop.reason === reason).map((drop) => drop.requestId);
+      this.drop(ids, reason, 'no variant can finish it by its deadline, load included');
     }
     for (const [id, priority] of decision.priorities) {
       const open = this.open.get(id);
@@ -482,7 +468,8 @@ export class Scheduler implements SchedulerApi {
         // The start-up figure is one load in a quiet worker. Swaps under load take longer, so the
         // load cost follows the observed swaps, evictions included.
         const observed = now() - swapStarted;
-        variant.profile = { ...variant.profile, loadMs: (1 - LOAD_REFINEMENT_WEIGHT) * variant.profile.loadMs + LOAD_REFINEMENT_WEIGHT * observed };
+        const loadMs = (1 - LOAD_REFINEMENT_WEIGHT) * variant.profile.loadMs + LOAD_REFINEMENT_WEIGHT * observed;
+        setProfile(variant, { ...variant.profile, loadMs });
       }
 
       // Pad to the next warmed batch size: on WebGPU the first run of a new input shape compiles
@@ -494,7 +481,7 @@ export class Scheduler implements SchedulerApi {
       const runStarted = now();
       const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), runSize);
       const finishedAt = now();
-      variant.profile = { ...variant.profile, latency: refineLatency(variant.profile.latency, runSize, finishedAt - runStarted) };
+      setProfile(variant, { ...variant.profile, latency: refineLatency(variant.profile.latency, runSize, finishedAt - runStarted) });
 
       // One output row per record sent, or the whole batch fails with one error.
       if (result.output.length !== runSize * result.classCount || result.classCount !== variant.application.classes.length) {
@@ -533,7 +520,11 @@ export class Scheduler implements SchedulerApi {
       });
     } catch (error) {
       this.log.error(`batch ${batchId} on "${action.variantId}" failed`, error);
-      for (const member of members) this.drop(member.message.id, DropReason.InferenceFailed, errorMessage(error));
+      this.drop(
+        members.map((member) => member.message.id),
+        DropReason.InferenceFailed,
+        errorMessage(error),
+      );
     } finally {
       this.executing = false;
       this.pump();
@@ -546,20 +537,25 @@ export class Scheduler implements SchedulerApi {
     return ids.map((id) => this.open.get(id)!);
   }
 
-  private drop(requestId: string, reason: DropReason, detail: string): void {
-    const open = this.open.get(requestId);
-    if (open === undefined) return;
-    this.queue = this.queue.filter((request) => request.id !== requestId);
-    this.settle(requestId, {
-      status: OutcomeStatus.Dropped,
-      requestId,
-      application: open.message.application,
-      reason,
-      detail,
-      arrival: open.message.arrival,
-      deadline: open.message.deadline,
-      droppedAt: now(),
-    });
+  /** Settles open requests as dropped, removing them from the queue in one pass. */
+  private drop(requestIds: readonly string[], reason: DropReason, detail: string): void {
+    const dropped = new Set(requestIds);
+    this.queue = this.queue.filter((request) => !dropped.has(request.id));
+    const droppedAt = now();
+    for (const requestId of requestIds) {
+      const open = this.open.get(requestId);
+      if (open === undefined) continue;
+      this.settle(requestId, {
+        status: OutcomeStatus.Dropped,
+        requestId,
+        application: open.message.application,
+        reason,
+        detail,
+        arrival: open.message.arrival,
+        deadline: open.message.deadline,
+        droppedAt,
+      });
+    }
   }
 
   /** Records the one outcome of an open request and hands it to the client. */
@@ -624,12 +620,17 @@ function emptyStats(): RuntimeStats {
   };
 }
 
+/** Stores a variant's measured profile and the planning profile derived from it. */
+function setProfile(variant: ServedVariant, profile: VariantProfile): void {
+  variant.profile = profile;
+  variant.planned = plannedProfile(profile);
+}
+
 /**
  * Returns the profile the policy plans with: a batch of `b` runs padded to the next profiled
  * size, so it costs the latency measured (and refined) at that size.
  */
-function policyProfile(variant: ServedVariant): VariantProfile {
-  const measured = variant.profile;
+function plannedProfile(measured: VariantProfile): VariantProfile {
   const latency = [];
   for (let size = 1; size <= measured.maxBatch; size++) {
     latency.push({ batchSize: size, ms: latencyMs(measured.latency, paddedBatchSize(size, measured.maxBatch)) });
@@ -637,7 +638,7 @@ function policyProfile(variant: ServedVariant): VariantProfile {
   return { ...measured, latency };
 }
 
-/** Returns the smallest profiled (and so warmed) batch size that holds `count` records. */
+/** Returns the smallest profiled (and so warmed) batch size that fits `count` records. */
 function paddedBatchSize(count: number, maxBatch: number): number {
   return profileBatchSizes(maxBatch).find((size) => size >= count) ?? count;
 }

@@ -25,7 +25,7 @@ interface ModelDb extends DBSchema {
   models: { key: string; value: StoredModel; indexes: { modelId: string } };
 }
 
-/** What the store needs to know about one model file. */
+/** Reference to one model file: id, URL, expected hash and size. */
 export interface ModelFileRef {
   modelId: string;
   url: string;
@@ -124,7 +124,7 @@ async function download(ref: ModelFileRef, onProgress?: (fraction: number) => vo
   const contentType = response.headers.get('content-type') ?? '';
   if (contentType.includes('text/html')) {
     throw new Error(
-      `Model "${ref.modelId}" URL ${ref.url} answered with an HTML page (content-type ${contentType}), not an ONNX file; ` +
+      `Model "${ref.modelId}" URL ${ref.url} returned an HTML page (content-type ${contentType}), not an ONNX file; ` +
         'the path in the manifest is probably wrong and the server returned its fallback page.',
     );
   }

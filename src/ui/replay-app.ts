@@ -20,7 +20,7 @@ const VISIBLE_ROWS = 60;
 
 export type ReplayState = 'idle' | 'starting' | 'running' | 'done' | 'failed';
 
-/** What the page publishes on `window.sneakpeekReplay`. */
+/** State the page publishes on `window.sneakpeekReplay`. */
 export interface PublishedReplay {
   state: ReplayState;
   report?: ReplayReport;
@@ -70,8 +70,8 @@ const MANIFEST_URL = new URL('models/manifest.json', document.baseURI).href;
 const APPLICATION = 'product';
 
 /**
- * The default memory budget: room for the largest variant and the smallest one, but not for
- * every variant at once, so a change of load forces swaps.
+ * Returns the default memory budget: room for the largest variant and the smallest one, but not
+ * for every variant at once, so a change of load forces swaps.
  */
 async function defaultBudget(): Promise<number> {
   const footprints = (await replayedVariants()).map((variant) => variant.footprint.bytes);
@@ -81,7 +81,7 @@ async function defaultBudget(): Promise<number> {
   return Math.min(largest + smallest, total - smallest / 2);
 }
 
-/** The variants of the replayed application; the page serves no other application. */
+/** Fetches the variants of the replayed application, the only application the page serves. */
 async function replayedVariants(): Promise<ModelEntry[]> {
   const manifest = (await (await fetch(MANIFEST_URL)).json()) as Manifest;
   const application = manifest.applications.find((candidate) => candidate.id === APPLICATION);

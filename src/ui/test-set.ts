@@ -5,7 +5,7 @@ export interface TestSet {
   application: string;
   count: number;
   recordBytes: number;
-  /** Raw records: bytes, or little-endian float32 values when a record holds 4 bytes per element. */
+  /** Raw records: bytes, or little-endian float32 values when a record has 4 bytes per element. */
   inputs: Uint8Array | Float32Array;
   labels: Uint8Array;
   /** Model id mapped to the class each model predicted for every record at training time. */
@@ -33,7 +33,7 @@ export async function loadTestSet(manifestUrl: string, application: string): Pro
     );
   }
 
-  // A record of 4 bytes per input element holds float32 values; otherwise one byte per element.
+  // A record of 4 bytes per input element contains float32 values, otherwise one byte per element.
   const elements = spec.input.shape.slice(1).reduce((product, size) => product * size, 1);
   const records = entry.recordBytes === 4 * elements ? new Float32Array(inputs.buffer, inputs.byteOffset, inputs.byteLength / 4) : inputs;
   return {

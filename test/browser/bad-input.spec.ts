@@ -76,7 +76,7 @@ test('a model whose hash does not match is not served', async ({ page }) => {
   expect(result.outcome.status).toBe('completed');
 });
 
-test('a model URL that answers with an HTML page is reported', async ({ page }) => {
+test('a model URL returning HTML is reported', async ({ page }) => {
   await openApp(page);
   const manifest = await fetchModelsJson<Manifest>(page, 'manifest.json');
   const application = manifest.applications[0]!;
