@@ -1,0 +1,194 @@
+/**
+ * Scheduler states for timing `decide()`: the manifest's applications with their variants'
+ * latency and load costs from a measured device profile, four variants per application, and queues
+ * of a chosen length whose accuracy estimates come from a real simulated trace.
+ *
+ * - An application with fewer than four measured variants gets scaled copies of its most accurate
+ *   one: latency and load cost times 2, footprint times 2, and 20% fewer errors per class (the
+ *   shape of a higher-resolution variant). The posterior estimate of such a copy is then exactly
+ *   `e + 0.2 · (1 − e)`, because the posterior estimate is linear in the recall.
+ * - Resident at the decision: each application's most accurate variant that still fits the memory
+ *   budget, most accurate first, as the simulator preloads them. The others pay their load cost.
+ * - Deadlines: `TIGHT_SHARE` (20%) of the requests have a slack (deadline minus now) between the
+ *   fastest alone-finish of their application (swap included) and 2 reference latencies, so they
+ *   are feasible but tight. The others have a slack spread uniformly from 2 reference latencies up to
+ *   1.5 times the time the cheapest variants need to serve the whole queue in full batches, so
+ *   that the candidate search and its roll-outs see every request instead of dropping most of them.
+ */
+
+import { latencyTable } from '../../src/core/latency.js';
+import type { QueuedRequest, SchedulerState, VariantProfile } from '../../src/core/model.js';
+import { batchSizesFor, type ResolvedPolicyOptions } from '../../src/core/policy-options.js';
+import { createRandom, type Random } from '../../src/core/random.js';
+import { EstimatorKind } from '../../src/core/estimation/estimator-set.js';
+import { deviceReference } from '../../src/core/simulator/experiment.js';
+import type { SimApplication, SimRequest } from '../../src/core/simulator/sim-model.js';
+
+/** Variants per application that the benchmark's states have. */
+export const BENCH_VARIANTS_PER_APPLICATION = 4;
+
+/** Factor on latency, load cost and footprint of a scaled copy. */
+const SCALED_COST_FACTOR = 2;
+
+/** Share of each class's errors that a scaled copy no longer makes. */
+const SCALED_ERROR_REDUCTION = 0.2;
+
+/** Share of requests with a tight deadline. */
+export const TIGHT_SHARE = 0.2;
+
+/** One application's variants as the benchmark's states carry them. */
+export interface BenchApplication {
+  id: string;
+  variants: VariantProfile[];
+  /** Variants added by scaling a measured one, by id. */
+  scaled: Map<string, ScaledVariant>;
+}
+
+/** How a scaled copy derives from a measured variant. */
+export interface ScaledVariant {
+  sourceId: string;
+  /** Factor on latency, load cost and footprint. */
+  costFactor: number;
+  /** Share of the source's errors the copy still makes, per class. */
+  errorShare: number;
+}
+
+/** Adds scaled copies of the most accurate variant until each application has four variants. */
+export function withFourVariants(applications: readonly SimApplication[]): BenchApplication[] {
+  return applications.map((application) => {
+    const variants = [...application.variants];
+    const scaled = new Map<string, ScaledVariant>();
+    const source = [...application.variants].sort((left, right) => right.profiledAccuracy - left.profiledAccuracy)[0];
+    if (source === undefined) throw new RangeError(`Application "${application.id}" has no variants. Add at least one to the manifest.`);
+
+    for (let copy = 1; variants.length < BENCH_VARIANTS_PER_APPLICATION; copy += 1) {
+      const factor = SCALED_COST_FACTOR ** copy;
+      const errorShare = (1 - SCALED_ERROR_REDUCTION) ** copy;
+      const id = `${source.id}-scaled-x${factor}`;
+      variants.push({
+        ...source,
+        id,
+        footprintBytes: Math.round(source.footprintBytes * factor),
+        loadMs: source.loadMs * factor,
+        latency: source.latency.map((point) => ({ batchSize: point.batchSize, ms: point.ms * factor })),
+        recall: source.recall.map((recall) => 1 - (1 - recall) * errorShare),
+        profiledAccuracy: 1 - (1 - source.profiledAccuracy) * errorShare,
+      });
+      scaled.set(id, { sourceId: source.id, costFactor: factor, errorShare });
+    }
+    return { id: application.id, variants, scaled };
+  });
+}
+
+/** Resident variants at the decision: the simulator's preload rule, every last use at time 0. */
+export function preloadedResidents(applications: readonly BenchApplication[], memoryBudgetBytes: number): Map<string, number> {
+  const byAccuracy = applications.flatMap((application) => application.variants).sort((left, right) => right.profiledAccuracy - left.profiledAccuracy);
+  const resident = new Map<string, number>();
+  const covered = new Set<string>();
+  let used = 0;
+  for (const variant of byAccuracy) {
+    if (covered.has(variant.application) || used + variant.footprintBytes > memoryBudgetBytes) continue;
+    resident.set(variant.id, 0);
+    used += variant.footprintBytes;
+    covered.add(variant.application);
+  }
+  return resident;
+}
+
+/** Everything fixed across the states of one benchmark run. */
+export interface StateSettings {
+  applications: readonly BenchApplication[];
+  /** Real requests whose posterior estimates fill the queues, of every application. */
+  pool: readonly SimRequest[];
+  /** Reference latency of the device, in ms (see `deviceReference`). */
+  referenceLatencyMs: number;
+  options: ResolvedPolicyOptions;
+  /** Decision time `now`, in ms. */
+  now: number;
+}
+
+/** Builds one scheduler state with `size` queued requests, spread evenly over the applications. */
+export function buildState(settings: StateSettings, size: number, random: Random): SchedulerState {
+  const { applications, options, now, referenceLatencyMs } = settings;
+  const variants = applications.flatMap((application) => application.variants);
+  const resident = preloadedResidents(applications, options.memoryBudgetBytes);
+  const costs = new Map(applications.map((application) => [application.id, applicationCosts(application, resident, options)]));
+  const pools = new Map(applications.map((application) => [application.id, settings.pool.filter((request) => request.application === application.id)]));
+
+  // Every application's requests share the one executor, so draining the queue takes all of them.
+  let drainMs = 0;
+  for (const cost of costs.values()) drainMs += (size / applications.length) * cost.drainPerRequestMs;
+
+  const queue: QueuedRequest[] = [];
+  for (let index = 0; index < size; index += 1) {
+    const application = applications[index % applications.length] as BenchApplication;
+    const pool = pools.get(application.id) ?? [];
+    const source = pool[random.integer(0, pool.length - 1)];
+    if (source === undefined) throw new RangeError(`The trace has no request of application "${application.id}" to take estimates from. Raise the pool size.`);
+
+    const fastestAloneMs = costs.get(application.id)?.fastestAloneMs ?? 0;
+    const tightLow = fastestAloneMs * 1.05;
+    const tightHigh = Math.max(tightLow, 2 * referenceLatencyMs);
+    const relaxedHigh = Math.max(8 * referenceLatencyMs, tightHigh + 1.5 * drainMs);
+    const slack = random.uniform() < TIGHT_SHARE ? uniformIn(random, tightLow, tightHigh) : uniformIn(random, tightHigh, relaxedHigh);
+    queue.push({
+      id: `${application.id}-${index}`,
+      application: application.id,
+      arrival: now - random.uniform() * 2 * referenceLatencyMs,
+      deadline: now + slack,
+      weight: 1,
+      estimates: estimatesFor(application, source),
+    });
+  }
+
+  const lastVariant = new Map<string, string>();
+  for (const variant of variants) if (resident.has(variant.id)) lastVariant.set(variant.application, variant.id);
+  return { now, queue, variants, resident, lastVariant, swapCredit: new Map() };
+}
+
+/** Returns the reference latency of the applications as served (measured variants only). */
+export function referenceLatency(applications: readonly SimApplication[]): number {
+  return deviceReference(applications).referenceLatencyMs;
+}
+
+/** Posterior estimates of a real request, extended to the scaled copies. */
+function estimatesFor(application: BenchApplication, source: SimRequest): Record<string, number> {
+  const measured = source.estimates[EstimatorKind.Posterior];
+  const estimates: Record<string, number> = {};
+  for (const variant of application.variants) {
+    const scaled = application.scaled.get(variant.id);
+    estimates[variant.id] = scaled === undefined ? (measured[variant.id] ?? 0) : 1 - (1 - (measured[scaled.sourceId] ?? 0)) * scaled.errorShare;
+  }
+  return estimates;
+}
+
+/**
+ * Returns the fastest time in which a lone request of the application can finish, swap included,
+ * and the time per request of its cheapest variant in full batches, both in ms.
+ */
+function applicationCosts(
+  application: BenchApplication,
+  resident: ReadonlyMap<string, number>,
+  options: ResolvedPolicyOptions,
+): { fastestAloneMs: number; drainPerRequestMs: number } {
+  let fastestAloneMs = Infinity;
+  let drainPerRequestMs = Infinity;
+  for (const variant of application.variants) {
+    const table = latencyTable(variant.latency, variant.maxBatch, `variant "${variant.id}" latency profile`);
+    const swapMs = resident.has(variant.id) ? 0 : variant.loadMs;
+    fastestAloneMs = Math.min(fastestAloneMs, swapMs + (table[1] ?? 0));
+    const sizes = batchSizesFor(variant.maxBatch, options);
+    const full = sizes[sizes.length - 1] ?? 1;
+    drainPerRequestMs = Math.min(drainPerRequestMs, (table[full] ?? 0) / full);
+  }
+  return { fastestAloneMs, drainPerRequestMs };
+}
+
+function uniformIn(random: Random, low: number, high: number): number {
+  return low + random.uniform() * (high - low);
+}
+
+/** A seeded random stream for the states of one queue length. */
+export function stateRandom(seed: number, size: number): Random {
+  return createRandom(seed * 1_000_003 + size);
+}
