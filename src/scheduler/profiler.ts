@@ -8,6 +8,7 @@ import type { Remote } from 'comlink';
 import * as Comlink from 'comlink';
 import type { ApplicationManifest, ModelEntry } from '../core/manifest.js';
 import type { LatencyPoint } from '../core/model.js';
+import { profileBatchSizes } from '../core/padding.js';
 import type { InferenceApi, LoadModelMessage } from '../protocol/messages.js';
 
 export interface VariantMeasurement {
@@ -18,15 +19,8 @@ export interface VariantMeasurement {
   samples: Record<string, number[]>;
 }
 
-/** Batch sizes the scheduler measures at start and then uses: powers of two. */
-export const PROFILED_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128] as const;
-
-/** Returns the profiled sizes up to a variant's maximum batch, and the maximum itself. */
-export function profileBatchSizes(maxBatch: number): number[] {
-  const sizes = new Set<number>(PROFILED_BATCH_SIZES.filter((size) => size < maxBatch));
-  sizes.add(maxBatch);
-  return [...sizes].sort((a, b) => a - b);
-}
+// The profiled sizes live in core, because the simulator pads batches as this worker does.
+export { PROFILED_BATCH_SIZES, profileBatchSizes } from '../core/padding.js';
 
 /**
  * Builds the inference worker's load request for a copy of `bytes`, transferred. Profiling and

@@ -27,8 +27,8 @@ import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
 import { refineLatency } from '../core/latency-refinement.js';
-import { latencyMs } from '../core/latency.js';
-import { PROFILED_BATCH_SIZES, loadMessage, profileBatchSizes } from './profiler.js';
+import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile } from '../core/padding.js';
+import { loadMessage } from './profiler.js';
 import { Logger } from '../core/logger.js';
 import type {
   InferenceApi,
@@ -624,23 +624,6 @@ function emptyStats(): RuntimeStats {
 function setProfile(variant: ServedVariant, profile: VariantProfile): void {
   variant.profile = profile;
   variant.planned = plannedProfile(profile);
-}
-
-/**
- * Returns the profile the policy plans with: a batch of `b` runs padded to the next profiled
- * size, so it costs the latency measured (and refined) at that size.
- */
-function plannedProfile(measured: VariantProfile): VariantProfile {
-  const latency = [];
-  for (let size = 1; size <= measured.maxBatch; size++) {
-    latency.push({ batchSize: size, ms: latencyMs(measured.latency, paddedBatchSize(size, measured.maxBatch)) });
-  }
-  return { ...measured, latency };
-}
-
-/** Returns the smallest profiled (and so warmed) batch size that fits `count` records. */
-function paddedBatchSize(count: number, maxBatch: number): number {
-  return profileBatchSizes(maxBatch).find((size) => size >= count) ?? count;
 }
 
 function argmax(values: readonly number[]): number {

@@ -25,7 +25,8 @@ describe('parseSimOptions', () => {
   it('parses batch sizes', () => {
     expect(parseSimOptions(['--batch-sizes', '1,2,4'])?.batchSizes).toEqual([1, 2, 4]);
     expect(parseSimOptions(['--batch-sizes', 'all'])?.batchSizes).toBeUndefined();
-    expect(parseSimOptions([])?.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64, 128]);
+    // The default is every size, as in the live scheduler.
+    expect(parseSimOptions([])?.batchSizes).toBeUndefined();
   });
 
   it('returns undefined for --help', () => {
@@ -56,5 +57,6 @@ describe('parseSimOptions', () => {
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.requests}`);
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.profile}`);
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.deadlineRange.join(',')}`);
+    expect(HELP).toContain('default: all (as the live scheduler');
   });
 });

@@ -12,6 +12,8 @@ import { simulate } from '../../src/core/simulator/simulator';
 import { buildTrace } from '../../src/core/simulator/trace';
 import { resolveBurstOptions } from '../../src/core/workloads/arrivals';
 import type { PlannedArrival } from '../../src/core/workloads/workload-plan';
+import type { DeviceProfile } from '../../src/core/device-profile';
+import type { SchedulerState } from '../../src/core/model';
 import { ACCURATE, APP, FAST, constantProfile, noisyProfile, toyApplication } from './sim-fixtures';
 
 const options = resolvePolicyOptions({ memoryBudgetBytes: 10_000 });
@@ -22,8 +24,11 @@ function arrival(position: number, time: number, relativeDeadlineMs: number): Pl
 
 /** Four requests: one at 0, two at 1, and one at 2 whose 5 ms deadline cannot be met. */
 function tinyTrace() {
-  const { application, costs } = toyApplication();
-  const arrivals = [arrival(0, 0, 100), arrival(1, 1, 100), arrival(2, 1, 100), arrival(3, 2, 5)];
+  return traceOf([arrival(0, 0, 100), arrival(1, 1, 100), arrival(2, 1, 100), arrival(3, 2, 5)]);
+}
+
+function traceOf(arrivals: PlannedArrival[], profile: DeviceProfile = constantProfile()) {
+  const { application, costs } = toyApplication(profile);
   const trace = buildTrace({
     applications: [application],
     arrivals,
@@ -63,24 +68,87 @@ describe('simulate on a constant-latency profile', () => {
     expect(byId.get('toy-3')).toMatchObject({ kind: OutcomeKind.Dropped, at: 10.5, reason: DropReason.DeadlineInfeasible, utility: 0 });
     expect(byId.get('toy-1')).toMatchObject({ kind: OutcomeKind.OnTime, at: 22.5, variantId: ACCURATE, batchSize: 2, correct: true });
     expect(byId.get('toy-2')).toMatchObject({ kind: OutcomeKind.OnTime, at: 22.5, variantId: ACCURATE, batchSize: 2, correct: true });
-    expect(result.batches.map((batch) => [batch.start, batch.finish, batch.size])).toEqual([
-      [0.5, 10.5, 1],
-      [10.5, 22.5, 2],
+    expect(result.batches.map((batch) => [batch.start, batch.finish, batch.size, batch.runSize])).toEqual([
+      [0.5, 10.5, 1, 1],
+      [10.5, 22.5, 2, 2],
     ]);
     expect(result.swaps).toBe(0);
   });
 
   it('waits for a fuller batch up to the maximum queue delay', () => {
     // With a 5 ms delay the policy waits for the oldest request (arrived at 0) until 5. toy-3 joins
-    // at 2.5 and is dropped then (deadline 7). At 5 the three others run together, L(3) = 14 ms.
+    // at 2.5 and is dropped then (deadline 7). At 5 the three others run together, padded to 4,
+    // so they take L(4) = 16 ms.
     const { application, costs, trace } = tinyTrace();
     const waiting = resolvePolicyOptions({ memoryBudgetBytes: 10_000, maxQueueDelayMs: 5 });
     const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy('sneakpeek', waiting), seed: 1 });
     const byId = new Map(result.outcomes.map((outcome) => [outcome.requestId, outcome]));
 
     expect(byId.get('toy-3')).toMatchObject({ kind: OutcomeKind.Dropped, at: 2.5 });
-    for (const id of ['toy-0', 'toy-1', 'toy-2']) expect(byId.get(id)).toMatchObject({ kind: OutcomeKind.OnTime, at: 19, batchSize: 3 });
+    for (const id of ['toy-0', 'toy-1', 'toy-2']) expect(byId.get(id)).toMatchObject({ kind: OutcomeKind.OnTime, at: 21, batchSize: 3 });
     expect(result.batches).toHaveLength(1);
+    expect(result.batches[0]?.runSize).toBe(4);
+  });
+
+  it('decides once for the requests of one SneakPeek batch', () => {
+    // Both arrive at 0, share one lane run and join at 0.5. Deciding per request would start toy-0
+    // alone; one decision runs both together, L(2) = 12 ms.
+    const { application, costs, trace } = traceOf([arrival(0, 0, 100), arrival(1, 0, 100)]);
+    expect(trace.map((request) => request.readyAt)).toEqual([0.5, 0.5]);
+
+    const result = simulate({ applications: [application], requests: trace, costs, policy: createSimPolicy('sneakpeek', options), seed: 1 });
+
+    expect(result.decisions).toBe(1);
+    expect(result.batches.map((batch) => [batch.start, batch.finish, batch.size])).toEqual([[0.5, 12.5, 2]]);
+  });
+
+  it('gives the same run for the trace in any order', () => {
+    const { application, costs, trace } = traceOf([arrival(0, 0, 100), arrival(1, 0, 100), arrival(2, 0, 100), arrival(3, 30, 100)]);
+    const policy = () => createSimPolicy('sneakpeek', options);
+    const sorted = simulate({ applications: [application], requests: trace, costs, policy: policy(), seed: 1 });
+    const reversed = simulate({ applications: [application], requests: [...trace].reverse(), costs, policy: policy(), seed: 1 });
+
+    expect(reversed).toEqual(sorted);
+  });
+
+  it('plans padded latencies and runs a batch of three padded to four', () => {
+    const { application, costs, trace } = traceOf([arrival(0, 0, 100), arrival(1, 0, 100), arrival(2, 0, 100)]);
+    const states: SchedulerState[] = [];
+    const base = createSimPolicy('sneakpeek', options);
+    const recording: SimPolicy = { ...base, decide: (state, resolved) => (states.push(state), base.decide(state, resolved)) };
+    const result = simulate({ applications: [application], requests: trace, costs, policy: recording, seed: 1 });
+
+    // One point per size up to maxBatch 4; size 3 costs what size 4 does.
+    const accurate = states[0]?.variants.find((variant) => variant.id === ACCURATE);
+    expect(accurate?.latency).toEqual([
+      { batchSize: 1, ms: 10 },
+      { batchSize: 2, ms: 12 },
+      { batchSize: 3, ms: 16 },
+      { batchSize: 4, ms: 16 },
+    ]);
+    expect(result.batches.map((batch) => [batch.start, batch.finish, batch.size, batch.runSize, batch.actualMs])).toEqual([[0.5, 16.5, 3, 4, 16]]);
+  });
+
+  it('refines the profile at the padded size', () => {
+    // Samples 14 and 18 at size 4 (median 16): the first batch of three runs padded to 4 and draws
+    // one of them. The next decision plans sizes 3 and 4 with 0.8 · 16 + 0.2 · the drawn time.
+    const profile = constantProfile();
+    const accurateCost = profile.models[ACCURATE];
+    if (accurateCost === undefined) throw new Error('the constant profile lacks the accurate variant');
+    accurateCost.latencyMs['4'] = [14, 18];
+    const { application, costs, trace } = traceOf([arrival(0, 0, 100), arrival(1, 0, 100), arrival(2, 0, 100), arrival(3, 40, 100)], profile);
+    const states: SchedulerState[] = [];
+    const base = createSimPolicy('sneakpeek', options);
+    const recording: SimPolicy = { ...base, decide: (state, resolved) => (states.push(state), base.decide(state, resolved)) };
+    const result = simulate({ applications: [application], requests: trace, costs, policy: recording, seed: 1 });
+
+    const drawn = result.batches[0]?.actualMs ?? NaN;
+    expect([14, 18]).toContain(drawn);
+    const refined = 0.8 * 16 + 0.2 * drawn;
+    const planned = states[1]?.variants.find((variant) => variant.id === ACCURATE)?.latency;
+    expect(planned?.[2]?.ms).toBeCloseTo(refined, 12);
+    expect(planned?.[3]?.ms).toBeCloseTo(refined, 12);
+    expect(planned?.[1]?.ms).toBe(12);
   });
 
   it('summarises the hand-computed run', () => {

@@ -6,7 +6,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { PROFILED_BATCH_SIZES } from '../../src/scheduler/profiler.js';
 import { POLICY_NAMES, POLICY_DESCRIPTIONS, isPolicyName, type PolicyName } from '../../src/core/baselines/catalog.js';
 import { DEFAULT_POLICY_OPTIONS } from '../../src/core/policy-options.js';
 import { DEFAULT_BURST_OPTIONS } from '../../src/core/workloads/arrivals.js';
@@ -43,8 +42,8 @@ export const SIM_DEFAULTS = Object.freeze({
   deadlineRange: [2, 8] as readonly [number, number],
   burstRatio: DEFAULT_BURST_OPTIONS.rateRatio,
   jobs: Math.max(1, Math.min(availableParallelism(), 4)),
-  /** The live scheduler's sizes: the ones it measures, and so warms, at start. */
-  batchSizes: [...PROFILED_BATCH_SIZES] as readonly number[],
+  /** Undefined: every size, each run padded to the next profiled size, as in the live scheduler. */
+  batchSizes: undefined as readonly number[] | undefined,
 });
 
 export const HELP = `Usage: npm run sim -- [options]
@@ -88,8 +87,9 @@ Options:
                          default: ${SIM_DEFAULTS.swapMargin}
   --batch-sizes LIST     batch sizes every policy may run, comma-separated, including 1, or
                          "all" for every size up to each variant's maxBatch
-                         default: ${SIM_DEFAULTS.batchSizes.join(',')} (the sizes the live
-                         scheduler measures at start and restricts itself to)
+                         default: ${SIM_DEFAULTS.batchSizes?.join(',') ?? 'all'} (as the live scheduler, which runs
+                         each batch padded to the next profiled size, 1, 2, 4, 8 ... up to
+                         maxBatch, and plans it with that size's latency)
   --max-queue-delay MS   longest time the oldest request may wait for a fuller batch, in ms
                          default: ${SIM_DEFAULTS.maxQueueDelayMs}
   --deadline-range A,B   relative deadlines are uniform between A and B times the reference
@@ -204,7 +204,7 @@ function nameList(option: string, text: string): string[] {
 }
 
 function batchSizeList(text: string | undefined): number[] | undefined {
-  if (text === undefined) return [...SIM_DEFAULTS.batchSizes];
+  if (text === undefined) return SIM_DEFAULTS.batchSizes === undefined ? undefined : [...SIM_DEFAULTS.batchSizes];
   if (text.trim() === 'all') return undefined;
   const sizes = numberList('--batch-sizes', text, [1, 2, 4, 8], (value) => Number.isInteger(value) && value >= 1, 'whole batch sizes >= 1');
   if (!sizes.includes(1)) {

@@ -105,7 +105,10 @@ export interface BatchRecord {
   application: string;
   start: number;
   finish: number;
+  /** Member count. */
   size: number;
+  /** Batch size the run was padded to: the next profiled size at or above `size`. */
+  runSize: number;
   loaded: boolean;
   evicted: readonly string[];
   /** The duration the policy expected and the one drawn from the profile. */

@@ -6,20 +6,22 @@
  *
  * 1. Preload: each application's most accurate variant that still fits the memory budget, most
  *    accurate first, is resident before the first request.
- * 2. Ready: a request joins the queue when its SneakPeek run ends (`SimRequest.readyAt`), with the
- *    estimates of the policy's estimator, and the policy is asked what to do. Requests from one
- *    SneakPeek batch join one at a time, so the first can start a batch alone.
- *    NOTE: the live scheduler now decides once, at the end of the task in which a SneakPeek
- *    batch's requests join, and runs batches padded to the next profiled size with every size
- *    allowed; this simulator does not mirror either yet.
- * 3. Decision: whenever the executor is idle and the queue is not empty, the policy decides. Its
- *    swap gains feed the swap credit (`accumulateSwapCredit`), its drops settle at once, a wait
- *    sets a timer that any later ready request cancels, and a run starts a batch.
- * 4. Batch: evictions (free), the load if any (a drawn load time), then the run (a drawn latency).
- *    One batch runs at a time, without preemption.
- * 5. Finish: members settle as completed on time or late. The variant's latency profile is
- *    refined with the observed run time and its load cost with the observed load. Then the policy
- *    decides again.
+ * 2. Ready: the requests of one SneakPeek batch (one application, one `SimRequest.readyAt`) join
+ *    the queue together in arrival order, with the estimates of the policy's estimator. The policy
+ *    then decides once, as the live scheduler does at the end of the task in which a SneakPeek
+ *    batch's requests join.
+ * 3. Decision: whenever the executor is idle and the queue is not empty, the policy decides on the
+ *    planned profiles (`plannedProfile`): any batch size up to a variant's maxBatch, at the
+ *    latency of the profiled size it is padded to. The policy option `batchSizes` may still
+ *    restrict the sizes. Its swap gains feed the swap credit (`accumulateSwapCredit`), its drops
+ *    settle at once, a wait sets a timer that any later ready request cancels, and a run starts a
+ *    batch.
+ * 4. Batch: evictions (free), the load if any (a drawn load time), then the run, padded to the
+ *    next profiled size (`paddedBatchSize`), with a latency drawn at that padded size. One batch
+ *    runs at a time, without preemption.
+ * 5. Finish: members settle as completed on time or late. The variant's measured latency profile
+ *    is refined at the padded size with the observed run time, its load cost with the observed
+ *    load, and its planned profile is derived again. Then the policy decides again.
  *
  * Invariants, checked as the run goes:
  * - Every request settles exactly once: a second outcome for one id throws, and so does a request
@@ -32,8 +34,9 @@
 
 import { refineLatency } from '../latency-refinement.js';
 import type { DropReason, QueuedRequest, RunAction, VariantProfile } from '../model.js';
+import { paddedBatchSize, plannedProfile } from '../padding.js';
 import { createRandom } from '../random.js';
-import { residentAfterRun } from '../residency.js';
+import { compareIds, residentAfterRun } from '../residency.js';
 import { accumulateSwapCredit } from '../swap-credit.js';
 import { dropUtility, realisedUtility } from '../utility.js';
 import { deriveSeed } from '../workloads/seeds.js';
@@ -59,13 +62,15 @@ export interface SimulationInput {
 }
 
 type SimEvent =
-  | { type: 'ready'; request: SimRequest }
+  | { type: 'ready'; requests: SimRequest[] }
   | { type: 'batch-done'; batch: RunningBatch }
   | { type: 'wait-over'; token: number };
 
 interface RunningBatch {
   action: RunAction;
   members: SimRequest[];
+  /** Batch size the run was padded to. */
+  runSize: number;
   start: number;
   loadMs: number;
   runMs: number;
@@ -79,7 +84,10 @@ export function simulate(input: SimulationInput): SimulationResult {
 class Simulation {
   private readonly events = new EventQueue<SimEvent>();
   private readonly random;
+  /** Measured profiles, refined at the padded sizes as batches finish. */
   private readonly variants = new Map<string, VariantProfile>();
+  /** The profiles the policy plans with: `plannedProfile` of each measured one. */
+  private readonly planned = new Map<string, VariantProfile>();
   private readonly open = new Map<string, SimRequest>();
   private readonly settled = new Set<string>();
   private queue: QueuedRequest[] = [];
@@ -95,7 +103,7 @@ class Simulation {
   constructor(private readonly input: SimulationInput) {
     this.random = createRandom(deriveSeed(input.seed, 'executor'));
     for (const application of input.applications) {
-      for (const variant of application.variants) this.variants.set(variant.id, variant);
+      for (const variant of application.variants) this.setProfile(variant);
     }
     this.result = { policy: input.policy.name, outcomes: [], batches: [], swaps: 0, evictions: 0, decisions: 0, endTime: 0 };
     this.maxDecisions = input.maxDecisions ?? 20 * input.requests.length + 1000;
@@ -110,7 +118,9 @@ class Simulation {
       }
       if (this.open.has(request.id)) throw new RangeError(`Request id "${request.id}" appears twice in the trace. Request ids must be unique.`);
       this.open.set(request.id, request);
-      this.events.push(request.readyAt, { type: 'ready', request });
+    }
+    for (const batch of sneakPeekBatches(this.input.requests)) {
+      this.events.push((batch[0] as SimRequest).readyAt, { type: 'ready', requests: batch });
     }
 
     for (let next = this.events.pop(); next !== undefined; next = this.events.pop()) {
@@ -129,7 +139,7 @@ class Simulation {
   private handle(event: SimEvent): void {
     switch (event.type) {
       case 'ready':
-        this.queue.push(this.toQueued(event.request));
+        for (const request of event.requests) this.queue.push(this.toQueued(request));
         this.pump();
         return;
       case 'batch-done':
@@ -188,7 +198,7 @@ class Simulation {
       {
         now: this.now,
         queue: this.queue,
-        variants: [...this.variants.values()],
+        variants: [...this.planned.values()],
         resident: this.resident,
         lastVariant: this.lastVariant,
         swapCredit: this.swapCredit,
@@ -259,9 +269,11 @@ class Simulation {
       this.checkBudget(action.variantId);
     }
 
+    // The run is padded to the next profiled size, as in the live scheduler, and takes that size's time.
+    const runSize = paddedBatchSize(members.length, variant.maxBatch);
     const loadMs = action.load ? this.input.costs.drawLoadMs(action.variantId, this.random) : 0;
-    const runMs = this.input.costs.drawLatency(action.variantId, members.length, this.random);
-    const batch: RunningBatch = { action, members, start: this.now, loadMs, runMs };
+    const runMs = this.input.costs.drawLatency(action.variantId, runSize, this.random);
+    const batch: RunningBatch = { action, members, runSize, start: this.now, loadMs, runMs };
     this.executing = batch;
     this.events.push(this.now + loadMs + runMs, { type: 'batch-done', batch });
   }
@@ -271,13 +283,14 @@ class Simulation {
     const finish = this.now;
     this.executing = undefined;
 
-    // The live scheduler refines the load cost from observed swaps and the latency from observed runs.
+    // The live scheduler refines the load cost from observed swaps and the latency from observed
+    // runs, at the padded size, and plans with the profile derived from the refined one.
     const variant = this.variants.get(action.variantId) as VariantProfile;
-    let refined: VariantProfile = { ...variant, latency: refineLatency(variant.latency, members.length, batch.runMs) };
+    let refined: VariantProfile = { ...variant, latency: refineLatency(variant.latency, batch.runSize, batch.runMs) };
     if (action.load) {
       refined = { ...refined, loadMs: (1 - LOAD_REFINEMENT_WEIGHT) * variant.loadMs + LOAD_REFINEMENT_WEIGHT * batch.loadMs };
     }
-    this.variants.set(action.variantId, refined);
+    this.setProfile(refined);
     this.resident.set(action.variantId, finish);
     this.lastVariant.set(action.application, action.variantId);
 
@@ -305,12 +318,19 @@ class Simulation {
       start: batch.start,
       finish,
       size: members.length,
+      runSize: batch.runSize,
       loaded: action.load,
       evicted: action.evict,
       expectedMs: action.expectedDurationMs,
       actualMs: batch.loadMs + batch.runMs,
     });
     this.input.policy.observe?.({ variantId: action.variantId, application: action.application, size: members.length, start: batch.start, finish, late });
+  }
+
+  /** Stores a variant's measured profile and the planned profile derived from it. */
+  private setProfile(measured: VariantProfile): void {
+    this.variants.set(measured.id, measured);
+    this.planned.set(measured.id, plannedProfile(measured));
   }
 
   private settleDrop(requestId: string, reason: DropReason): void {
@@ -347,4 +367,21 @@ class Simulation {
       throw new Error(`Loading "${loadedId}" makes the resident footprint ${bytes} bytes, above the budget of ${budget} bytes. The policy "${this.input.policy.name}" must evict first.`);
     }
   }
+}
+
+/**
+ * Groups requests by the SneakPeek batch they come from: one application's requests with equal
+ * ready times, because one lane's batches end at distinct times unless a run draws 0 ms. Groups
+ * come out in ready order, their members in arrival order, as the live lane queues them.
+ */
+function sneakPeekBatches(requests: readonly SimRequest[]): SimRequest[][] {
+  const sorted = [...requests].sort((left, right) => left.readyAt - right.readyAt || left.arrival - right.arrival || compareIds(left.id, right.id));
+  const batches = new Map<string, SimRequest[]>();
+  for (const request of sorted) {
+    const key = `${request.readyAt}|${request.application}`;
+    const batch = batches.get(key);
+    if (batch === undefined) batches.set(key, [request]);
+    else batch.push(request);
+  }
+  return [...batches.values()];
 }
