@@ -10,10 +10,13 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { applicationCapacity, deviceReference, gridCells, runCell, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
-import { buildCellSpec, type CellSpecData } from './sim/cell-spec.js';
+import { applicationCapacity, deviceReference, gridCells, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
+import { TraceFileError } from '../src/core/workloads/trace-file.js';
+import { buildCellSpec, runPreparedCell, type CellSpecData } from './sim/cell-spec.js';
+import { readTraceFile } from './sim/inputs.js';
 import { HELP, parseSimOptions, UsageError } from './sim/options.js';
 import { runCellsInWorkers } from './sim/pool.js';
+import { offeredLoad } from './sim/trace-cell.js';
 import { cellRow, compareWithProfiled, renderWorkload, runRows, summarizeCells, summarizeEstimators, toCsv } from './sim/report.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     swapMargin: options.swapMargin,
     maxQueueDelayMs: options.maxQueueDelayMs,
     batchSizes: options.batchSizes,
+    trace: options.trace === undefined ? undefined : readTraceFile(root, options.trace),
   };
   // Built here too, so bad input fails before any worker starts.
   const { spec, inputs } = buildCellSpec(data);
@@ -59,8 +63,14 @@ async function main(): Promise<void> {
     `At load 1 each application arrives at ${(device.ratePerMs * 1000).toFixed(0)} requests/s; deadlines are ${options.deadlineRange[0]} to ${options.deadlineRange[1]} times ${device.referenceLatencyMs.toFixed(3)} ms\n`,
   );
 
+  // A trace file replaces the load factors, and its own offered load labels its cells.
+  const loads = data.trace === undefined ? options.loads : [offeredLoad(inputs.applications, data.trace.rows)];
+  if (data.trace !== undefined) {
+    progress(`Trace ${data.trace.source}: ${data.trace.rows.length} requests, offered load ${loads[0]}; deadlines given in the file override the range above\n`);
+  }
+
   // Each cell is one trace shared by every policy; cells run in parallel and merge in grid order.
-  const cells = gridCells(options);
+  const cells = gridCells({ workloads: options.workloads, loads, seeds: options.seeds });
   let done = 0;
   const onCell = (): void => {
     done += 1;
@@ -69,7 +79,7 @@ async function main(): Promise<void> {
   const perCell: ExperimentResult[] =
     options.jobs === 1
       ? cells.map((cell) => {
-          const result = runCell(spec, cell);
+          const result = runPreparedCell(spec, data.trace, cell);
           onCell();
           return result;
         })
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
     applications: inputs.applications.map((application) => ({ id: application.id, ...applicationCapacity(application) })),
     device: deviceReference(inputs.applications),
     options,
+    trace: data.trace === undefined ? undefined : { path: data.trace.source, requests: data.trace.rows.length, offeredLoad: loads[0] },
     policyOptions: spec.policyOptions,
   };
   writeFileSync(join(out, 'results.json'), `${JSON.stringify({ settings, cells: summaries, comparisons, estimators, runs, estimatorRuns }, null, 1)}\n`);
@@ -110,7 +121,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError || error instanceof RangeError || error instanceof TypeError) {
+  if (error instanceof UsageError || error instanceof TraceFileError || error instanceof RangeError || error instanceof TypeError) {
     console.error(`npm run sim: ${error.message}`);
     process.exit(2);
   }

@@ -3,7 +3,7 @@
  * outputs and the device profile. Every failure names the file or application and the fix.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import type { DeviceProfile } from '../../src/core/device-profile.js';
@@ -11,6 +11,8 @@ import type { Manifest, RecordedOutputs } from '../../src/core/manifest.js';
 import { buildSimApplication } from '../../src/core/simulator/applications.js';
 import { createCostModel, type CostModel } from '../../src/core/simulator/device-costs.js';
 import type { SimApplication } from '../../src/core/simulator/sim-model.js';
+import { parseTraceText } from '../../src/core/workloads/trace-file.js';
+import type { TraceInput } from './cell-spec.js';
 import { UsageError } from './options.js';
 
 export interface SimInputs {
@@ -57,6 +59,18 @@ export function loadSimInputs(root: string, manifestOption: string, profileOptio
     return buildSimApplication(application, recorded, costs);
   });
   return { applications, costs, profile, manifestPath, profilePath };
+}
+
+/**
+ * Reads and parses the trace file of `--trace`. Its rows are checked against the served
+ * applications later, in `buildCellSpec`. Throws a `UsageError` for a missing file and a
+ * `TraceFileError` for a malformed or empty one.
+ */
+export function readTraceFile(root: string, traceOption: string): TraceInput {
+  const path = resolve(root, traceOption);
+  if (!existsSync(path)) throw new UsageError(`--trace file ${path} was not found. Give the path of a CSV or JSON trace file; npm run sim -- --help shows the format.`);
+  if (!statSync(path).isFile()) throw new UsageError(`--trace names ${path}, which is not a file. Give the path of a CSV or JSON trace file.`);
+  return { source: path, rows: parseTraceText(readFileSync(path, 'utf8'), path) };
 }
 
 function readJson<T>(path: string, what: string, fix: string): T {

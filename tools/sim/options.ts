@@ -9,7 +9,10 @@ import { parseArgs } from 'node:util';
 import { POLICY_NAMES, POLICY_DESCRIPTIONS, isPolicyName, type PolicyName } from '../../src/core/baselines/catalog.js';
 import { DEFAULT_POLICY_OPTIONS } from '../../src/core/policy-options.js';
 import { DEFAULT_BURST_OPTIONS } from '../../src/core/workloads/arrivals.js';
-import { WORKLOAD_KINDS, type WorkloadKind } from '../../src/core/workloads/workload-plan.js';
+import { isBursty, WORKLOAD_KINDS, type WorkloadKind } from '../../src/core/workloads/workload-plan.js';
+
+/** Largest accepted load factor. Far above 1 nearly every request is dropped, so higher loads add run time, not information. */
+export const MAX_LOAD = 100;
 
 export const SIM_DEFAULTS = Object.freeze({
   workloads: ['control', 'shift'] as readonly WorkloadKind[],
@@ -61,10 +64,10 @@ Options:
                            burst    bursty arrivals (two-state MMPP), validation mix
                            mixed    bursty arrivals and label shift
                          default: ${SIM_DEFAULTS.workloads.join(',')}
-  --load LIST            load factors, comma-separated; 1 keeps the device busy all the time
-                         if every request runs on its application's most accurate variant at
-                         that variant's best throughput over batch sizes (applications
-                         served together arrive at equal rates)
+  --load LIST            load factors in (0, ${MAX_LOAD}], comma-separated; 1 keeps the device busy all
+                         the time if every request runs on its application's most accurate
+                         variant at that variant's best throughput over batch sizes
+                         (applications served together arrive at equal rates)
                          default: ${SIM_DEFAULTS.loads.join(',')}
   --policies LIST        policies, comma-separated, or "all"
                          default: ${SIM_DEFAULTS.policies.join(',')}
@@ -73,6 +76,10 @@ Options:
                          default: ${SIM_DEFAULTS.seeds.join(',')}
   --requests N           requests per application per trace
                          default: ${SIM_DEFAULTS.requests}
+  --trace FILE           replay the arrivals of FILE (CSV or JSON, see "Trace files" below)
+                         instead of generated ones; --load, --requests and --burst-ratio
+                         do not apply, and --workload may only be control or shift
+                         default: none (generated Poisson or burst arrivals)
   --profile PATH         device profile (models/profiles/*.json) to plan with and draw
                          batch times from
                          default: ${SIM_DEFAULTS.profile}
@@ -104,6 +111,29 @@ Options:
   --quiet                print the tables only, no progress
   --help                 print this text
 
+Trace files (--trace):
+  CSV: a header line, then one request per line. Columns, in any order:
+    arrival_ms    required; arrival time in ms from the start of the trace, >= 0
+    application   required; id of a served application
+    record        optional; index of a recorded test record of that application, from 0;
+                  when absent or empty, drawn as the workload's label mix draws records
+                  (control: validation mix; shift: the application's label shift)
+    deadline_ms   optional; relative deadline in ms after the arrival, > 0; when absent or
+                  empty, drawn uniformly from --deadline-range
+  Blank lines and lines starting with # are skipped. Example:
+    arrival_ms,application,record,deadline_ms
+    0,product,17,40
+    2.5,spam,,
+  JSON: an array of objects with the same keys, for example
+    [{"arrival_ms": 0, "application": "product", "record": 17, "deadline_ms": 40}]
+  A file whose first character other than whitespace is [ or { is read as JSON, any other as
+  CSV.
+  Rows may come in any order. Without --apps, the applications the trace names are served.
+  Each seed still draws the missing records and deadlines, SneakPeek times and batch times.
+  The tables' load column shows the trace's offered load: the sum over applications of
+  requests per ms, over the span from the first to the last arrival, divided by capacity
+  (0 when every request arrives at one instant).
+
 Policies:
 ${POLICY_NAMES.map((name) => `  ${name.padEnd(22)} ${POLICY_DESCRIPTIONS[name]}`).join('\n')}`;
 
@@ -111,6 +141,7 @@ export interface SimOptions {
   /** Undefined: every application with recorded outputs. */
   apps: string[] | undefined;
   workloads: WorkloadKind[];
+  /** Empty with `trace`: the trace's offered load labels its cells instead. */
   loads: number[];
   policies: PolicyName[];
   seeds: number[];
@@ -127,6 +158,8 @@ export interface SimOptions {
   burstRatio: number;
   jobs: number;
   quiet: boolean;
+  /** Trace file to replay, as given; undefined for generated arrivals. */
+  trace: string | undefined;
 }
 
 /** Thrown for invalid command-line input; the CLI prints its message and exits with status 2. */
@@ -157,6 +190,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
         'deadline-range': { type: 'string' },
         'burst-ratio': { type: 'string' },
         jobs: { type: 'string' },
+        trace: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -173,10 +207,14 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
     throw new UsageError(`--deadline-range is "${values['deadline-range']}". Give two multiples A,B with 0 < A <= B, for example 2,8.`);
   }
 
+  const trace = values.trace;
+  const workloads = workloadList(values.workload);
+  if (trace !== undefined) checkTraceCombination(trace, values, workloads);
+
   return {
     apps: values.apps === undefined ? undefined : nameList('--apps', values.apps),
-    workloads: workloadList(values.workload),
-    loads: numberList('--load', values.load, [...SIM_DEFAULTS.loads], (value) => value > 0, 'positive load factors'),
+    workloads,
+    loads: trace === undefined ? numberList('--load', values.load, [...SIM_DEFAULTS.loads], (value) => value > 0 && value <= MAX_LOAD, `load factors in (0, ${MAX_LOAD}]`) : [],
     policies: policyList(values.policies),
     seeds: numberList('--seeds', values.seeds, [...SIM_DEFAULTS.seeds], (value) => Number.isInteger(value), 'whole numbers'),
     requests: singleNumber('--requests', values.requests, SIM_DEFAULTS.requests, (value) => Number.isInteger(value) && value >= 1, 'a whole number >= 1'),
@@ -192,7 +230,26 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
     burstRatio: singleNumber('--burst-ratio', values['burst-ratio'], SIM_DEFAULTS.burstRatio, (value) => value >= 1, 'a ratio >= 1'),
     jobs: singleNumber('--jobs', values.jobs, SIM_DEFAULTS.jobs, (value) => Number.isInteger(value) && value >= 1, 'a whole number of threads >= 1'),
     quiet: values.quiet === true,
+    trace,
   };
+}
+
+/** Rejects options that a trace file replaces, and workloads whose arrivals it would replace. */
+function checkTraceCombination(trace: string, values: Record<string, unknown>, workloads: readonly WorkloadKind[]): void {
+  if (trace.trim() === '') throw new UsageError('--trace is empty. Give the path of a CSV or JSON trace file.');
+  for (const option of ['load', 'requests', 'burst-ratio']) {
+    if (values[option] !== undefined) {
+      throw new UsageError(
+        `--${option} is "${String(values[option])}", but --trace ${trace} fixes the arrivals and their number. Remove --${option}, or leave out --trace to generate arrivals.`,
+      );
+    }
+  }
+  const bursty = workloads.filter((kind) => isBursty(kind));
+  if (bursty.length > 0) {
+    throw new UsageError(
+      `--workload contains "${bursty[0]}", whose burst arrivals --trace ${trace} would replace. Use control or shift with --trace: they choose the label mix of records the trace leaves out.`,
+    );
+  }
 }
 
 function nameList(option: string, text: string): string[] {
