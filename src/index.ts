@@ -12,4 +12,5 @@ export type {
   Provider,
 } from './protocol/messages.js';
 export type { Manifest } from './core/manifest.js';
+export type { DecisionRecord, RecordedDecision, SerializedDecision, SerializedState } from './core/decision-record.js';
 export { DropReason } from './core/model.js';

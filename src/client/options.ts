@@ -2,6 +2,7 @@
  * Options of `createRuntime`, in three parts: what a caller may pass (with defaults documented),
  * the resolved form, and the one function that fills defaults and validates.
  */
+import { MAX_RECORDED_DECISIONS } from '../core/decision-record.js';
 import type { Manifest } from '../core/manifest.js';
 import type { ProviderPreference, SchedulerConfig } from '../protocol/messages.js';
 
@@ -52,6 +53,13 @@ export interface RuntimeOptions {
    * @default 'sneakpeek-models'
    */
   storeName?: string;
+  /**
+   * Number of recent policy decisions to keep, each with the exact scheduler state it was made
+   * on, for `Runtime.decisionRecord()`; at most 10000. Recording copies the queue at every
+   * decision, so leave it off outside tests and debugging. 0 turns it off.
+   * @default 0
+   */
+  recordDecisions?: number;
 }
 
 const DEFAULTS = Object.freeze({
@@ -62,6 +70,7 @@ const DEFAULTS = Object.freeze({
   maxQueueDelayMs: 0,
   profileRuns: 3,
   storeName: 'sneakpeek-models',
+  recordDecisions: 0,
 });
 
 const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm'];
@@ -88,6 +97,12 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
   if (!Number.isInteger(profileRuns) || profileRuns < 1) {
     throw new RangeError(`Option profileRuns is ${profileRuns}; pass a whole number ≥ 1.`);
   }
+  const recordDecisions = options.recordDecisions ?? DEFAULTS.recordDecisions;
+  if (!Number.isInteger(recordDecisions) || recordDecisions < 0 || recordDecisions > MAX_RECORDED_DECISIONS) {
+    throw new RangeError(
+      `Option recordDecisions is ${String(recordDecisions)}; pass a whole number of decisions from 0 (off) to ${MAX_RECORDED_DECISIONS}.`,
+    );
+  }
 
   let manifestUrl: string;
   try {
@@ -104,6 +119,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
     maxQueueDelayMs,
     profileRuns,
     storeName: options.storeName ?? DEFAULTS.storeName,
+    decisionRecordLimit: recordDecisions,
   };
   if (options.manifest !== undefined) config.manifest = options.manifest;
   if (options.variants !== undefined) {

@@ -3,6 +3,7 @@
  * requests, and turns the worker's callbacks into promises and typed events.
  */
 import * as Comlink from 'comlink';
+import type { DecisionRecord } from '../core/decision-record.js';
 import { checkDeadline, checkInput, checkWeight } from '../core/request-checks.js';
 import type {
   ApplicationInfo,
@@ -137,6 +138,16 @@ export class Runtime extends EventTarget {
   stats(): Promise<RuntimeStats> {
     if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; read stats() before dispose().'));
     return this.scheduler.stats();
+  }
+
+  /**
+   * Returns the most recent policy decisions, each with the exact scheduler state it was made on,
+   * oldest first. Rejects unless the runtime was created with `recordDecisions` above 0, and once
+   * it is disposed.
+   */
+  decisionRecord(): Promise<DecisionRecord> {
+    if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; read decisionRecord() before dispose().'));
+    return this.scheduler.decisionRecord();
   }
 
   /**

@@ -5,6 +5,7 @@
  * Every value here survives the structured-clone algorithm: no classes, no functions (except the
  * Comlink-proxied listener), no Maps.
  */
+import type { DecisionRecord } from '../core/decision-record.js';
 import type { DropReason, LatencyPoint } from '../core/model.js';
 import type { Manifest } from '../core/manifest.js';
 
@@ -36,6 +37,8 @@ export interface SchedulerConfig {
   variants?: string[];
   /** Name of the IndexedDB database holding model bytes. */
   storeName: string;
+  /** Policy decisions to keep for `decisionRecord()`, most recent last; 0 keeps none. */
+  decisionRecordLimit: number;
 }
 
 /** A request as the client sends it to the scheduler, already validated for shape. */
@@ -214,6 +217,8 @@ export interface SchedulerApi {
    */
   submitMany(requests: SubmitMessage[]): SubmitResult[];
   stats(): RuntimeStats;
+  /** Returns the recorded decisions; throws when the config's `decisionRecordLimit` is 0. */
+  decisionRecord(): DecisionRecord;
   dispose(): Promise<void>;
 }
 

@@ -20,12 +20,13 @@
  */
 import * as Comlink from 'comlink';
 import type { ApplicationManifest, Manifest, ModelEntry } from '../core/manifest.js';
-import { DropReason, type QueuedRequest, type RunAction, type VariantProfile } from '../core/model.js';
+import { DropReason, type QueuedRequest, type RunAction, type SchedulerState, type VariantProfile } from '../core/model.js';
 import { decide } from '../core/policy.js';
 import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy-options.js';
 import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
+import { DecisionRecorder, type DecisionRecord } from '../core/decision-record.js';
 import { refineLatency } from '../core/latency-refinement.js';
 import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile } from '../core/padding.js';
 import { loadMessage } from './profiler.js';
@@ -95,6 +96,8 @@ export class Scheduler implements SchedulerApi {
   private readonly resident = new Map<string, number>();
   private readonly lastVariant = new Map<string, string>();
   private swapCredit: ReadonlyMap<string, number> = new Map();
+  /** Set when the config's `decisionRecordLimit` is above 0. */
+  private recorder: DecisionRecorder | undefined;
 
   private executing = false;
   private pumpScheduled = false;
@@ -114,6 +117,7 @@ export class Scheduler implements SchedulerApi {
       maxQueueDelayMs: config.maxQueueDelayMs,
     });
     this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
+    if (config.decisionRecordLimit > 0) this.recorder = new DecisionRecorder(config.decisionRecordLimit, this.options);
 
     // 1. Manifest.
     this.progress({ stage: 'manifest', message: `reading ${config.manifestUrl}` });
@@ -206,6 +210,13 @@ export class Scheduler implements SchedulerApi {
       modelLoads: [...this.stats_.modelLoads],
       modelProblems: [...this.stats_.modelProblems],
     };
+  }
+
+  decisionRecord(): DecisionRecord {
+    if (this.recorder === undefined) {
+      throw new Error('Decision recording is off. Create the runtime with the option recordDecisions set to the number of decisions to keep.');
+    }
+    return this.recorder.snapshot();
   }
 
   async dispose(): Promise<void> {
@@ -409,17 +420,16 @@ export class Scheduler implements SchedulerApi {
     this.waitTimer = undefined;
 
     const decisionTime = now();
-    const decision = decide(
-      {
-        now: decisionTime,
-        queue: this.queue,
-        variants: [...this.variants.values()].map((variant) => variant.planned),
-        resident: this.resident,
-        lastVariant: this.lastVariant,
-        swapCredit: this.swapCredit,
-      },
-      this.options,
-    );
+    const state: SchedulerState = {
+      now: decisionTime,
+      queue: this.queue,
+      variants: [...this.variants.values()].map((variant) => variant.planned),
+      resident: this.resident,
+      lastVariant: this.lastVariant,
+      swapCredit: this.swapCredit,
+    };
+    const decision = decide(state, this.options);
+    this.recorder?.add(state, decision);
     const loaded = decision.action.kind === 'run' && decision.action.load ? decision.action.variantId : undefined;
     this.swapCredit = accumulateSwapCredit(this.swapCredit, decision.swapGains, loaded);
 
