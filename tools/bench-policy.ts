@@ -52,6 +52,8 @@ const BENCH_DEFAULTS = Object.freeze({
   warmupSeconds: 0.5,
   minRepetitions: 300,
   maxRepetitions: 200_000,
+  /** Undefined: every size up to each variant's maxBatch. */
+  batchSizes: SIM_DEFAULTS.batchSizes,
   simRequests: 100_000,
   simLoad: 1,
   seed: 1,
@@ -65,7 +67,8 @@ const HELP = `Usage: npm run bench:policy -- [options]
 Times the scheduling policy's decide() at several queue lengths (three applications, four
 variants each, costs from a measured device profile) and one simulated run of the "sneakpeek"
 policy, then prints the figures with the machine, Node version and commit, and writes them as JSON.
-Policy options are npm run sim's defaults (memory budget, swap margin, batch sizes, queue delay).
+Policy options are npm run sim's defaults (memory budget, swap margin, queue delay), and so are
+the batch sizes unless --batch-sizes sets them.
 
 Options:
   --sizes LIST             queue lengths to time decide() at, comma-separated whole numbers >= 1
@@ -81,6 +84,9 @@ Options:
                            default: ${BENCH_DEFAULTS.minRepetitions}
   --max-repetitions N      timed calls per queue length at most
                            default: ${BENCH_DEFAULTS.maxRepetitions}
+  --batch-sizes LIST       batch sizes the policy may run, comma-separated, including 1, or "all"
+                           for every size up to each variant's maxBatch
+                           default: ${BENCH_DEFAULTS.batchSizes?.join(',') ?? 'all'} (npm run sim's default)
   --sim-requests N         requests in the simulator benchmark's trace, split evenly over the
                            applications (rounded up to a multiple of their number); 0 skips it
                            default: ${BENCH_DEFAULTS.simRequests}
@@ -106,6 +112,8 @@ interface BenchOptions {
   warmupSeconds: number;
   minRepetitions: number;
   maxRepetitions: number;
+  /** Undefined: every size up to each variant's maxBatch. */
+  batchSizes: number[] | undefined;
   simRequests: number;
   simLoad: number;
   seed: number;
@@ -149,6 +157,7 @@ function parseOptions(argv: readonly string[]): BenchOptions | undefined {
         'warmup-seconds': { type: 'string' },
         'min-repetitions': { type: 'string' },
         'max-repetitions': { type: 'string' },
+        'batch-sizes': { type: 'string' },
         'sim-requests': { type: 'string' },
         'sim-load': { type: 'string' },
         seed: { type: 'string' },
@@ -173,6 +182,7 @@ function parseOptions(argv: readonly string[]): BenchOptions | undefined {
     warmupSeconds: optionalNumber('--warmup-seconds', values['warmup-seconds'], BENCH_DEFAULTS.warmupSeconds, (value) => value >= 0, 'seconds >= 0'),
     minRepetitions: optionalNumber('--min-repetitions', values['min-repetitions'], BENCH_DEFAULTS.minRepetitions, wholeAtLeast(1), 'a whole number >= 1'),
     maxRepetitions: optionalNumber('--max-repetitions', values['max-repetitions'], BENCH_DEFAULTS.maxRepetitions, wholeAtLeast(1), 'a whole number >= 1'),
+    batchSizes: batchSizeList(values['batch-sizes']),
     simRequests: optionalNumber('--sim-requests', values['sim-requests'], BENCH_DEFAULTS.simRequests, wholeAtLeast(0), 'a whole number >= 0'),
     simLoad: optionalNumber('--sim-load', values['sim-load'], BENCH_DEFAULTS.simLoad, (value) => value > 0 && value <= 100, 'a load factor in (0, 100]'),
     seed: optionalNumber('--seed', values.seed, BENCH_DEFAULTS.seed, Number.isInteger, 'a whole number'),
@@ -184,6 +194,14 @@ function parseOptions(argv: readonly string[]): BenchOptions | undefined {
     throw new UsageError(`--max-repetitions is ${options.maxRepetitions}, below --min-repetitions ${options.minRepetitions}. Raise it or lower --min-repetitions.`);
   }
   return options;
+}
+
+function batchSizeList(text: string | undefined): number[] | undefined {
+  if (text === undefined) return BENCH_DEFAULTS.batchSizes === undefined ? undefined : [...BENCH_DEFAULTS.batchSizes];
+  if (text.trim() === 'all') return undefined;
+  const sizes = text.split(',').map((entry) => parseNumber('--batch-sizes', entry, (value) => Number.isInteger(value) && value >= 1, 'whole batch sizes >= 1, comma-separated, for example 1,2,4,8, or "all"'));
+  if (!sizes.includes(1)) throw new UsageError(`--batch-sizes is "${text}" without 1, so a lone request could never run. Add 1, for example 1,2,4.`);
+  return sizes;
 }
 
 function optionalNumber(option: string, text: string | undefined, fallback: number, valid: (value: number) => boolean, expected: string): number {
@@ -236,7 +254,7 @@ function benchDecisions(options: BenchOptions, policyOptions: ResolvedPolicyOpti
     ),
     `Resident at each decision: ${[...resident.keys()].join(', ')} (the simulator's preload into ${policyOptions.memoryBudgetBytes / 2 ** 20} MiB); the others pay their load cost.`,
     `Estimates: SneakPeek posteriors of ${pool.length} requests of a control trace. Deadlines: ${TIGHT_SHARE * 100}% tight (slack from the fastest lone finish to 2 reference latencies, reference ${referenceLatencyMs.toFixed(3)} ms), the rest up to 1.5 times the time to drain the queue on the cheapest variants.`,
-    `Batch sizes: ${policyOptions.batchSizes === null ? 'every size up to maxBatch' : policyOptions.batchSizes.join(',')}; ${options.states} states per queue length.`,
+    `Batch sizes: ${policyOptions.batchSizes === null ? 'every size up to maxBatch' : policyOptions.batchSizes.join(',')}, each planned at the latency of its padded size as in the simulator; ${options.states} states per queue length.`,
   ];
 
   const figures: DecisionFigures[] = [];
@@ -300,6 +318,7 @@ function traceSettings(inputs: ReturnType<typeof loadSimInputs>, requestsPerAppl
 }
 
 function renderDecisions(figures: readonly DecisionFigures[]): string {
+  // Growth is the ratio to the previous row, whatever its queue length.
   const header = ['queued', 'calls', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'growth p50', 'growth p99', 'dropped', 'batch'];
   const rows = figures.map((figure) => [
     figure.queued.toLocaleString('en-US'),
@@ -336,7 +355,7 @@ async function main(): Promise<void> {
     memoryBudgetBytes: SIM_DEFAULTS.memoryBudgetMiB * 2 ** 20,
     swapMargin: SIM_DEFAULTS.swapMargin,
     maxQueueDelayMs: SIM_DEFAULTS.maxQueueDelayMs,
-    batchSizes: SIM_DEFAULTS.batchSizes,
+    ...(options.batchSizes === undefined ? {} : { batchSizes: options.batchSizes }),
   });
   console.log(describeMachine(machine));
 

@@ -7,6 +7,8 @@
  *   one: latency and load cost times 2, footprint times 2, and 20% fewer errors per class (the
  *   shape of a higher-resolution variant). The posterior estimate of such a copy is then exactly
  *   `e + 0.2 · (1 − e)`, because the posterior estimate is linear in the recall.
+ * - The policy gets each variant's planned profile (`plannedProfile`), as in the simulator and the
+ *   live scheduler: every batch size up to `maxBatch`, at the latency of its padded size.
  * - Resident at the decision: each application's most accurate variant that still fits the memory
  *   budget, most accurate first, as the simulator preloads them. The others pay their load cost.
  * - Deadlines: `TIGHT_SHARE` (20%) of the requests have a slack (deadline minus now) between the
@@ -18,6 +20,7 @@
 
 import { latencyTable } from '../../src/core/latency.js';
 import type { QueuedRequest, SchedulerState, VariantProfile } from '../../src/core/model.js';
+import { plannedProfile } from '../../src/core/padding.js';
 import { batchSizesFor, type ResolvedPolicyOptions } from '../../src/core/policy-options.js';
 import { createRandom, type Random } from '../../src/core/random.js';
 import { EstimatorKind } from '../../src/core/estimation/estimator-set.js';
@@ -44,7 +47,7 @@ export interface BenchApplication {
   scaled: Map<string, ScaledVariant>;
 }
 
-/** How a scaled copy derives from a measured variant. */
+/** Derivation of a scaled copy from a measured variant. */
 export interface ScaledVariant {
   sourceId: string;
   /** Factor on latency, load cost and footprint. */
@@ -110,7 +113,7 @@ export interface StateSettings {
 /** Builds one scheduler state with `size` queued requests, spread evenly over the applications. */
 export function buildState(settings: StateSettings, size: number, random: Random): SchedulerState {
   const { applications, options, now, referenceLatencyMs } = settings;
-  const variants = applications.flatMap((application) => application.variants);
+  const variants = applications.flatMap((application) => application.variants.map(plannedProfile));
   const resident = preloadedResidents(applications, options.memoryBudgetBytes);
   const costs = new Map(applications.map((application) => [application.id, applicationCosts(application, resident, options)]));
   const pools = new Map(applications.map((application) => [application.id, settings.pool.filter((request) => request.application === application.id)]));
@@ -173,7 +176,7 @@ function applicationCosts(
 ): { fastestAloneMs: number; drainPerRequestMs: number } {
   let fastestAloneMs = Infinity;
   let drainPerRequestMs = Infinity;
-  for (const variant of application.variants) {
+  for (const variant of application.variants.map(plannedProfile)) {
     const table = latencyTable(variant.latency, variant.maxBatch, `variant "${variant.id}" latency profile`);
     const swapMs = resident.has(variant.id) ? 0 : variant.loadMs;
     fastestAloneMs = Math.min(fastestAloneMs, swapMs + (table[1] ?? 0));
