@@ -75,6 +75,7 @@ const BASELINE_PANEL: readonly PolicyName[] = [
   'no-batching',
   'priority-order',
   'no-swap-margin',
+  'no-arrival-cost',
   'fifo-accurate',
   'fifo-fastest',
   'edf-accurate',

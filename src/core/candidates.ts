@@ -130,7 +130,7 @@ function buildCandidate(
   }
 
   const rolloutStart: RolloutStart = { queue, variant, start, size, durationMs, evictCount };
-  const score = memberValue + rolloutValue(context, rolloutStart);
+  const score = memberValue + rolloutValue(context, rolloutStart) - context.arrivalCost(durationMs);
   return { ...rolloutStart, finish, memberValue, score };
 }
 

@@ -7,6 +7,7 @@
  * so the candidate search and its roll-outs can look everything up in constant time.
  */
 
+import { arrivalCostFunction } from './arrival-cost';
 import { latencyTable } from './latency';
 import type { Drop, QueuedRequest, SchedulerState, VariantProfile } from './model';
 import { DropReason } from './model';
@@ -66,6 +67,8 @@ export interface DecisionContext {
   oldestArrival: number;
   /** Swap credit of each non-resident variant; 0 when absent. */
   swapCredit: (variantId: string) => number;
+  /** Arrival cost of keeping the executor busy for a duration, in expected utility (`arrival-cost.ts`). */
+  arrivalCost: (durationMs: number) => number;
 }
 
 /** Validates the state, drops infeasible requests, and precomputes what the decision needs. */
@@ -107,6 +110,7 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
     residentBytes,
     oldestArrival: remaining.reduce((oldest, request) => Math.min(oldest, request.arrival), Infinity),
     swapCredit: (variantId) => state.swapCredit?.get(variantId) ?? 0,
+    arrivalCost: options.anticipateArrivals ? arrivalCostFunction(state.traffic, variantStates) : () => 0,
   };
 }
 

@@ -9,7 +9,7 @@
  *   decisions, so each state follows from the previous decision.
  */
 
-import type { Action, Decision, Drop, QueuedRequest, SchedulerState, VariantProfile } from './model.js';
+import type { Action, Decision, Drop, QueuedRequest, SchedulerState, TrafficEstimate, VariantProfile } from './model.js';
 import type { ResolvedPolicyOptions } from './policy-options.js';
 
 /** Largest number of decisions a record may keep. */
@@ -24,6 +24,8 @@ export interface SerializedState {
   lastVariant: [string, string][];
   /** Absent when the state had no swap credit. */
   swapCredit?: [string, number][];
+  /** Absent when the state had no traffic estimates. */
+  traffic?: [string, TrafficEstimate][];
 }
 
 /** A `Decision` in JSON form. */
@@ -60,6 +62,7 @@ export function serializeState(state: SchedulerState): SerializedState {
     lastVariant: [...state.lastVariant],
   };
   if (state.swapCredit !== undefined) serialized.swapCredit = [...state.swapCredit];
+  if (state.traffic !== undefined) serialized.traffic = structuredClone([...state.traffic]);
   return serialized;
 }
 
@@ -73,6 +76,7 @@ export function deserializeState(serialized: SerializedState): SchedulerState {
     lastVariant: new Map(serialized.lastVariant),
   };
   if (serialized.swapCredit !== undefined) state.swapCredit = new Map(serialized.swapCredit);
+  if (serialized.traffic !== undefined) state.traffic = new Map(serialized.traffic);
   return state;
 }
 

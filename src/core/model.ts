@@ -73,6 +73,21 @@ export interface SchedulerState {
    * (see `accumulateSwapCredit`). It counts toward the swap margin. Absent means no credit.
    */
   swapCredit?: ReadonlyMap<string, number>;
+  /**
+   * Recent traffic of each application (see `TrafficTracker`), for the arrival cost: what a batch
+   * costs the requests that will arrive while it runs. Absent means no arrivals are anticipated.
+   */
+  traffic?: ReadonlyMap<string, TrafficEstimate>;
+}
+
+/** Recent traffic of one application. */
+export interface TrafficEstimate {
+  /** Requests per millisecond. */
+  ratePerMs: number;
+  /** Deadline minus arrival of each recent request, in milliseconds. */
+  relativeDeadlinesMs: readonly number[];
+  /** Mean utility weight of the recent requests. */
+  meanWeight: number;
 }
 
 /** A request the policy drops, and why. */

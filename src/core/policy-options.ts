@@ -55,6 +55,13 @@ export interface PolicyOptions {
    * @default 0
    */
   dropPenalty?: number;
+  /**
+   * Whether a candidate batch is charged for the requests expected to arrive while it runs and
+   * miss their deadlines because the executor is busy (the arrival cost, from
+   * `SchedulerState.traffic`). Without it, long batches look free to requests not yet queued.
+   * @default true
+   */
+  anticipateArrivals?: boolean;
 }
 
 /** Policy options with every default filled in and every value validated. */
@@ -68,6 +75,7 @@ export interface ResolvedPolicyOptions extends UtilityOptions {
   readonly graceMs: number;
   readonly missPenalty: number;
   readonly dropPenalty: number;
+  readonly anticipateArrivals: boolean;
 }
 
 /** Defaults of every optional policy option. */
@@ -79,6 +87,7 @@ export const DEFAULT_POLICY_OPTIONS = Object.freeze({
   graceMs: 0,
   missPenalty: 0,
   dropPenalty: 0,
+  anticipateArrivals: true,
 } as const satisfies Omit<ResolvedPolicyOptions, 'memoryBudgetBytes'>);
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
@@ -90,6 +99,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'graceMs',
   'missPenalty',
   'dropPenalty',
+  'anticipateArrivals',
 ]);
 
 /**
@@ -130,6 +140,7 @@ export function resolvePolicyOptions(user: PolicyOptions): ResolvedPolicyOptions
     graceMs: nonNegative('graceMs', user.graceMs, DEFAULT_POLICY_OPTIONS.graceMs),
     missPenalty: nonNegative('missPenalty', user.missPenalty, DEFAULT_POLICY_OPTIONS.missPenalty),
     dropPenalty: nonNegative('dropPenalty', user.dropPenalty, DEFAULT_POLICY_OPTIONS.dropPenalty),
+    anticipateArrivals: resolveBoolean('anticipateArrivals', user.anticipateArrivals, DEFAULT_POLICY_OPTIONS.anticipateArrivals),
   };
   return Object.freeze(resolved);
 }
@@ -174,6 +185,14 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
     throw new RangeError(`Policy option "${name}" must be >= 0, got ${number}. Use 0 or a positive value (default ${fallback}).`);
   }
   return number;
+}
+
+function resolveBoolean(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Policy option "${name}" must be true or false, got ${describe(value)}.`);
+  }
+  return value;
 }
 
 function requireNumber(name: string, value: unknown): number {

@@ -9,7 +9,8 @@
  * 2. Candidates. Every application with remaining requests, every variant that fits the memory
  *    budget, every allowed batch size; see `candidates.ts`.
  * 3. Choice. Each candidate is scored by its members' expected utility plus a one-step roll-out of
- *    the rest of the queue (`rollout.ts`). Loading a variant must beat the best resident candidate
+ *    the rest of the queue (`rollout.ts`), minus its arrival cost: the expected utility of requests
+ *    that will arrive while it runs and miss their deadlines because of it (`arrival-cost.ts`). Loading a variant must beat the best resident candidate
  *    by the swap margin, counting the variant's swap credit from earlier decisions
  *    (`swap-credit.ts`). A load evicts the least valuable resident variants (`residency.ts`).
  * 4. Queue delay. With a maximum queue delay, a batch smaller than its variant's full batch waits

@@ -26,6 +26,7 @@ import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy
 import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
+import { TrafficTracker } from '../core/traffic.js';
 import { DecisionRecorder, type DecisionRecord } from '../core/decision-record.js';
 import { refineLatency } from '../core/latency-refinement.js';
 import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile } from '../core/padding.js';
@@ -96,6 +97,7 @@ export class Scheduler implements SchedulerApi {
   private readonly resident = new Map<string, number>();
   private readonly lastVariant = new Map<string, string>();
   private swapCredit: ReadonlyMap<string, number> = new Map();
+  private readonly traffic = new TrafficTracker();
   /** Set when the config's `decisionRecordLimit` is above 0. */
   private recorder: DecisionRecorder | undefined;
 
@@ -400,6 +402,7 @@ export class Scheduler implements SchedulerApi {
       estimates,
     };
     this.queue.push(open.queued);
+    this.traffic.observe(message.application, message.arrival, message.deadline, message.weight);
     this.schedulePump();
   }
 
@@ -427,6 +430,7 @@ export class Scheduler implements SchedulerApi {
       resident: this.resident,
       lastVariant: this.lastVariant,
       swapCredit: this.swapCredit,
+      traffic: this.traffic.snapshot(decisionTime),
     };
     const decision = decide(state, this.options);
     this.recorder?.add(state, decision);

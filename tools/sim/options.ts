@@ -27,6 +27,7 @@ export const SIM_DEFAULTS = Object.freeze({
     'no-batching',
     'priority-order',
     'no-swap-margin',
+    'no-arrival-cost',
     'fifo-accurate',
     'edf-accurate',
     'edf-fastest',

@@ -32,6 +32,8 @@ export const PolicyName = {
   PriorityOrder: 'priority-order',
   /** `decide` without swap margin or credit. */
   NoSwapMargin: 'no-swap-margin',
+  /** `decide` without the arrival cost: batches are charged nothing for requests not yet queued. */
+  NoArrivalCost: 'no-arrival-cost',
   FifoAccurate: 'fifo-accurate',
   FifoFastest: 'fifo-fastest',
   EdfAccurate: 'edf-accurate',
@@ -55,6 +57,7 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = Object.
   'no-batching': 'this policy with batches of one',
   'priority-order': 'this policy filling batches by priority instead of deadline order',
   'no-swap-margin': 'this policy without swap margin or swap credit',
+  'no-arrival-cost': 'this policy without the arrival cost of long batches',
   'fifo-accurate': 'FIFO, most accurate variant, batches sized to the tightest deadline',
   'fifo-fastest': 'FIFO, fastest variant, batches sized to the tightest deadline',
   'edf-accurate': 'EDF, most accurate variant, batches sized to the tightest deadline',
@@ -91,6 +94,8 @@ export function createSimPolicy(name: PolicyName, options: ResolvedPolicyOptions
       return { ...base, decide: decideInPriorityOrder };
     case PolicyName.NoSwapMargin:
       return { ...base, decide: decideWithoutSwapMargin };
+    case PolicyName.NoArrivalCost:
+      return { ...base, options: Object.freeze({ ...options, anticipateArrivals: false }) };
     // Baselines read profiled accuracy only. They receive profiled estimates, so nothing the
     // SneakPeek model computed reaches them.
     case PolicyName.FifoAccurate:

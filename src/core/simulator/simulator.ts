@@ -38,6 +38,7 @@ import { paddedBatchSize, plannedProfile } from '../padding.js';
 import { createRandom } from '../random.js';
 import { compareIds, residentAfterRun } from '../residency.js';
 import { accumulateSwapCredit } from '../swap-credit.js';
+import { TrafficTracker } from '../traffic.js';
 import { dropUtility, realisedUtility } from '../utility.js';
 import { deriveSeed } from '../workloads/seeds.js';
 import type { CostModel } from './device-costs.js';
@@ -94,6 +95,7 @@ class Simulation {
   private resident = new Map<string, number>();
   private readonly lastVariant = new Map<string, string>();
   private swapCredit: ReadonlyMap<string, number> = new Map();
+  private readonly traffic = new TrafficTracker();
   private executing: RunningBatch | undefined;
   private waitToken = 0;
   private now = 0;
@@ -139,7 +141,10 @@ class Simulation {
   private handle(event: SimEvent): void {
     switch (event.type) {
       case 'ready':
-        for (const request of event.requests) this.queue.push(this.toQueued(request));
+        for (const request of event.requests) {
+          this.queue.push(this.toQueued(request));
+          this.traffic.observe(request.application, request.arrival, request.deadline, request.weight);
+        }
         this.pump();
         return;
       case 'batch-done':
@@ -202,6 +207,7 @@ class Simulation {
         resident: this.resident,
         lastVariant: this.lastVariant,
         swapCredit: this.swapCredit,
+        traffic: this.traffic.snapshot(this.now),
       },
       policy.options,
     );
