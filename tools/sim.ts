@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { PAUSE_FACTOR } from '../src/core/simulator/device-costs.js';
 import { applicationCapacity, deviceReference, gridCells, type EstimatorRecord, type ExperimentResult, type RunRecord } from '../src/core/simulator/experiment.js';
 import { TraceFileError } from '../src/core/workloads/trace-file.js';
 import { buildCellSpec, runPreparedCell, type CellSpecData } from './sim/cell-spec.js';
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
     if (!options.quiet) process.stderr.write(text);
   };
   progress(`Device profile: ${inputs.costs.source}\n`);
+  if (inputs.costs.pausesLeftOut > 0) {
+    progress(`Left out ${inputs.costs.pausesLeftOut} latency samples above ${PAUSE_FACTOR} times their batch size's median as pauses of the measuring process\n`);
+  }
   for (const application of inputs.applications) {
     const { ratePerMs, referenceLatencyMs } = applicationCapacity(application);
     progress(
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     elapsedSeconds,
     machine: `${cpus().length}-core ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.versions.node}`,
-    deviceProfile: { path: inputs.profilePath, source: inputs.costs.source },
+    deviceProfile: { path: inputs.profilePath, source: inputs.costs.source, pausesLeftOut: inputs.costs.pausesLeftOut },
     manifest: inputs.manifestPath,
     applications: inputs.applications.map((application) => ({ id: application.id, ...applicationCapacity(application) })),
     device: deviceReference(inputs.applications),

@@ -167,3 +167,31 @@ export function compareIds(left: string, right: string): number {
 function footprintIndex(variants: readonly Pick<VariantProfile, 'id' | 'footprintBytes'>[]): Map<string, number> {
   return new Map(variants.map((variant) => [variant.id, variant.footprintBytes]));
 }
+
+/**
+ * Returns the variants to load before the first request, in load order, within the memory budget.
+ * Each application's most accurate variant that fits comes first, most accurate first across
+ * applications, so every application can be served at once. The other variants follow, most
+ * accurate first, while they fit: at start nothing waits, so every variant loaded then is a swap
+ * that no request pays for later.
+ */
+export function preloadOrder(variants: readonly VariantProfile[], memoryBudgetBytes: number): string[] {
+  const byAccuracy = [...variants].sort(
+    (left, right) => right.profiledAccuracy - left.profiledAccuracy || compareIds(left.id, right.id),
+  );
+  const order: string[] = [];
+  const covered = new Set<string>();
+  let used = 0;
+  const take = (variant: VariantProfile): void => {
+    if (order.includes(variant.id) || used + variant.footprintBytes > memoryBudgetBytes) return;
+    order.push(variant.id);
+    used += variant.footprintBytes;
+    covered.add(variant.application);
+  };
+
+  for (const variant of byAccuracy) {
+    if (!covered.has(variant.application)) take(variant);
+  }
+  for (const variant of byAccuracy) take(variant);
+  return order;
+}

@@ -27,6 +27,7 @@ import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
 import { TrafficTracker } from '../core/traffic.js';
+import { preloadOrder } from '../core/residency.js';
 import { DecisionRecorder, type DecisionRecord } from '../core/decision-record.js';
 import { refineLatency } from '../core/latency-refinement.js';
 import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile } from '../core/padding.js';
@@ -365,18 +366,13 @@ export class Scheduler implements SchedulerApi {
     return profiles;
   }
 
-  /** Loads each application's most accurate variant that still fits, most accurate first. */
+  /** Loads the variants of `preloadOrder`: each application's most accurate that fits, then others while they fit. */
   private async preload(): Promise<void> {
-    const byAccuracy = [...this.variants.values()].sort((a, b) => b.profile.profiledAccuracy - a.profile.profiledAccuracy);
-    let used = 0;
-    const covered = new Set<string>();
-    for (const variant of byAccuracy) {
-      if (covered.has(variant.application.id)) continue;
-      if (used + variant.profile.footprintBytes > this.config.memoryBudgetBytes) continue;
-      await this.loadVariant(variant);
-      used += variant.profile.footprintBytes;
-      covered.add(variant.application.id);
-    }
+    const order = preloadOrder(
+      [...this.variants.values()].map((variant) => variant.profile),
+      this.config.memoryBudgetBytes,
+    );
+    for (const variantId of order) await this.loadVariant(this.variants.get(variantId)!);
   }
 
   private async loadVariant(variant: ServedVariant): Promise<void> {

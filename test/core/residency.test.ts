@@ -4,6 +4,7 @@ import {
   assertVariantsFitBudget,
   evictionOrder,
   planEvictions,
+  preloadOrder,
   queuedExpectedValues,
   residentAfterRun,
 } from '../../src/core/residency';
@@ -114,5 +115,30 @@ describe('assertVariantsFitBudget', () => {
 
   it('accepts variants that fit exactly', () => {
     expect(() => assertVariantsFitBudget([makeVariant({ id: 'exact', footprintBytes: 1000 })], 1000)).not.toThrow();
+  });
+});
+
+describe('preloadOrder', () => {
+  const variant = (id: string, application: string, profiledAccuracy: number, footprintBytes: number) =>
+    makeVariant({ id, application, profiledAccuracy, footprintBytes });
+  const variants = [
+    variant('a-small', 'a', 0.8, 100),
+    variant('a-large', 'a', 0.9, 600),
+    variant('b-small', 'b', 0.7, 100),
+    variant('b-large', 'b', 0.95, 500),
+  ];
+
+  it('covers every application before adding second variants', () => {
+    // a-large and b-large fill 1100 of 1200 bytes, then a-small fits and b-small does not.
+    expect(preloadOrder(variants, 1200)).toEqual(['b-large', 'a-large', 'a-small']);
+  });
+
+  it('loads every variant when all fit', () => {
+    expect(preloadOrder(variants, 10_000)).toEqual(['b-large', 'a-large', 'a-small', 'b-small']);
+  });
+
+  it('falls back to a smaller variant for an application whose best does not fit', () => {
+    // b-large takes 500; a-large (600) would exceed 800, so a-small covers application a.
+    expect(preloadOrder(variants, 800)).toEqual(['b-large', 'a-small', 'b-small']);
   });
 });

@@ -57,6 +57,16 @@ describe('createCostModel', () => {
     expect(single.drawLatency('model', 4, createRandom(4))).toBeCloseTo(12, 12);
   });
 
+  it('leaves out pauses above ten times the median', () => {
+    // Median 1; 16 is a pause, 9 is not.
+    const paused = createCostModel(profile({ '1': [1, 1, 1, 9, 16] }));
+    const random = createRandom(5);
+    const draws = Array.from({ length: 300 }, () => paused.drawLatency('model', 1, random));
+    expect(paused.pausesLeftOut).toBe(1);
+    expect(Math.max(...draws)).toBe(9);
+    expect(costs.pausesLeftOut).toBe(0);
+  });
+
   it('rejects a model the profile lacks', () => {
     expect(() => costs.medianLatency('missing')).toThrow('has no measurements of model "missing"');
   });

@@ -10,11 +10,18 @@
  *   single measured size it scales proportionally to the batch size.
  * - No drawn or planned time is below the smallest sample of the sizes it came from, so a noisy
  *   slope cannot make a batch look faster than anything measured.
+ * - Latency samples above `PAUSE_FACTOR` times their size's median are left out as pauses of the
+ *   measuring process (garbage collection, a descheduled thread). A pause happens once per span of
+ *   time, not once per batch, so drawing it per batch would stall a fast model's whole trace: one
+ *   16 ms sample among 40 runs of a 0.04 ms model did exactly that. `pausesLeftOut` counts them.
  */
 
 import type { DeviceProfile, ModelCost } from '../device-profile.js';
 import type { LatencyPoint } from '../model.js';
 import type { Random } from '../random.js';
+
+/** Latency samples above this multiple of their batch size's median are left out as pauses. */
+export const PAUSE_FACTOR = 10;
 
 /** One model's measured samples, sorted, ready for drawing. */
 interface ModelSamples {
@@ -24,12 +31,16 @@ interface ModelSamples {
   latency: number[][];
   /** Sorted load samples; empty when none were measured. */
   load: number[];
+  /** Latency samples left out as pauses. */
+  pausesLeftOut: number;
 }
 
 /** Planned and drawn costs of the models of one device profile. */
 export interface CostModel {
   /** Description of where the figures come from: machine, browser and provider. */
   readonly source: string;
+  /** Latency samples of every model left out as pauses (above `PAUSE_FACTOR` × their median). */
+  readonly pausesLeftOut: number;
   /** Returns whether the profile has latency samples of the model. */
   has(modelId: string): boolean;
   /** Median latency at every measured batch size, ascending: the profile the policy plans with. */
@@ -59,6 +70,7 @@ export function createCostModel(profile: DeviceProfile): CostModel {
 
   return {
     source: `${profile.machine}; ${profile.browser}; ${profile.provider}; onnxruntime-web ${profile.ortVersion}; measured ${profile.measuredAt}`,
+    pausesLeftOut: [...models.values()].reduce((sum, samples) => sum + samples.pausesLeftOut, 0),
     has: (modelId) => models.has(modelId),
     medianLatency: (modelId) => {
       const samples = samplesOf(modelId);
@@ -92,7 +104,10 @@ function prepareSamples(modelId: string, cost: ModelCost): ModelSamples {
       throw new RangeError(`Device profile of model "${modelId}" has no samples at batch size ${key}. Give at least one time per measured size.`);
     }
     for (const sample of samples) checkTime(modelId, `batch size ${key}`, sample);
-    return { batchSize, samples: [...samples].sort((left, right) => left - right) };
+    const sorted = [...samples].sort((left, right) => left - right);
+    const limit = PAUSE_FACTOR * quantile(sorted, 0.5);
+    const kept = sorted.filter((sample) => sample <= limit);
+    return { batchSize, samples: kept, left: sorted.length - kept.length };
   });
   if (entries.length === 0) {
     throw new RangeError(`Device profile of model "${modelId}" has no latency samples. Measure at least batch size 1.`);
@@ -104,6 +119,7 @@ function prepareSamples(modelId: string, cost: ModelCost): ModelSamples {
     sizes: entries.map((entry) => entry.batchSize),
     latency: entries.map((entry) => entry.samples),
     load: [...cost.loadMs].sort((left, right) => left - right),
+    pausesLeftOut: entries.reduce((sum, entry) => sum + entry.left, 0),
   };
 }
 

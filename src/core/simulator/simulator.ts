@@ -36,7 +36,7 @@ import { refineLatency } from '../latency-refinement.js';
 import type { DropReason, QueuedRequest, RunAction, VariantProfile } from '../model.js';
 import { paddedBatchSize, plannedProfile } from '../padding.js';
 import { createRandom } from '../random.js';
-import { compareIds, residentAfterRun } from '../residency.js';
+import { compareIds, preloadOrder, residentAfterRun } from '../residency.js';
 import { accumulateSwapCredit } from '../swap-credit.js';
 import { TrafficTracker } from '../traffic.js';
 import { dropUtility, realisedUtility } from '../utility.js';
@@ -161,18 +161,10 @@ class Simulation {
     }
   }
 
-  /** Loads each application's most accurate variant that fits, most accurate first, as the live runtime does at start. */
+  /** Loads the variants of `preloadOrder` before the first request, as the live runtime does at start. */
   private preload(): void {
-    const byAccuracy = [...this.variants.values()].sort((left, right) => right.profiledAccuracy - left.profiledAccuracy);
-    const covered = new Set<string>();
-    let used = 0;
-    for (const variant of byAccuracy) {
-      if (covered.has(variant.application)) continue;
-      if (used + variant.footprintBytes > this.input.policy.options.memoryBudgetBytes) continue;
-      this.resident.set(variant.id, 0);
-      used += variant.footprintBytes;
-      covered.add(variant.application);
-    }
+    const order = preloadOrder([...this.variants.values()], this.input.policy.options.memoryBudgetBytes);
+    for (const variantId of order) this.resident.set(variantId, 0);
   }
 
   private toQueued(request: SimRequest): QueuedRequest {
