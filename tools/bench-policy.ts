@@ -24,13 +24,14 @@ import { resolveJointEstimatorOptions } from '../src/core/estimation/joint-estim
 import { resolvePriorTrackerOptions } from '../src/core/estimation/prior-tracker.js';
 import { decide } from '../src/core/policy.js';
 import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../src/core/policy-options.js';
+import { DEFAULT_TRAFFIC_WINDOW } from '../src/core/traffic.js';
 import { buildWorkloadTrace, type TraceSettings } from '../src/core/simulator/experiment.js';
 import { summarizeRun } from '../src/core/simulator/run-metrics.js';
 import { simulate } from '../src/core/simulator/simulator.js';
 import { resolveBurstOptions } from '../src/core/workloads/arrivals.js';
 import { WorkloadKind } from '../src/core/workloads/workload-plan.js';
 import { currentLoadAverage, machineInfo, percentiles, type MachineInfo, type Percentiles } from './bench/machine.js';
-import { buildState, preloadedResidents, referenceLatency, stateRandom, TIGHT_SHARE, withFourVariants } from './bench/policy-states.js';
+import { buildState, preloadedResidents, referenceLatency, stateRandom, TIGHT_SHARE, trafficOf, withFourVariants } from './bench/policy-states.js';
 import { loadSimInputs } from './sim/inputs.js';
 import { SIM_DEFAULTS, UsageError } from './sim/options.js';
 
@@ -243,6 +244,7 @@ function benchDecisions(options: BenchOptions, policyOptions: ResolvedPolicyOpti
   const applications = withFourVariants(inputs.applications);
   const referenceLatencyMs = referenceLatency(inputs.applications);
   const resident = preloadedResidents(applications, policyOptions.memoryBudgetBytes);
+  const traffic = trafficOf(pool);
 
   const notes = [
     `Applications: ${applications.map((application) => `${application.id} (${application.variants.map((variant) => variant.id).join(', ')})`).join('; ')}.`,
@@ -253,6 +255,7 @@ function benchDecisions(options: BenchOptions, policyOptions: ResolvedPolicyOpti
       ),
     ),
     `Resident at each decision: ${[...resident.keys()].join(', ')} (the simulator's preload into ${policyOptions.memoryBudgetBytes / 2 ** 20} MiB); the others pay their load cost.`,
+    `Traffic for the arrival cost (${policyOptions.anticipateArrivals ? 'on' : 'off'}): ${[...traffic].map(([id, estimate]) => `${id} ${(estimate.ratePerMs * 1000).toFixed(0)} requests/s`).join(', ')}, the last ${DEFAULT_TRAFFIC_WINDOW} requests per application of that trace.`,
     `Estimates: SneakPeek posteriors of ${pool.length} requests of a control trace. Deadlines: ${TIGHT_SHARE * 100}% tight (slack from the fastest lone finish to 2 reference latencies, reference ${referenceLatencyMs.toFixed(3)} ms), the rest up to 1.5 times the time to drain the queue on the cheapest variants.`,
     `Batch sizes: ${policyOptions.batchSizes === null ? 'every size up to maxBatch' : policyOptions.batchSizes.join(',')}, each planned at the latency of its padded size as in the simulator; ${options.states} states per queue length.`,
   ];
@@ -260,7 +263,7 @@ function benchDecisions(options: BenchOptions, policyOptions: ResolvedPolicyOpti
   const figures: DecisionFigures[] = [];
   for (const size of options.sizes) {
     const random = stateRandom(options.seed, size);
-    const states = Array.from({ length: options.states }, () => buildState({ applications, pool, referenceLatencyMs, options: policyOptions, now: 100_000 }, size, random));
+    const states = Array.from({ length: options.states }, () => buildState({ applications, pool, traffic, referenceLatencyMs, options: policyOptions, now: 100_000 }, size, random));
     const first = decide(states[0] as ReturnType<typeof buildState>, policyOptions);
 
     const timing = percentiles(timeDecisions(states, policyOptions, options));

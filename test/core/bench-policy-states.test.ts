@@ -10,7 +10,7 @@ import { resolvePolicyOptions } from '../../src/core/policy-options';
 import { buildWorkloadTrace } from '../../src/core/simulator/experiment';
 import { resolveBurstOptions } from '../../src/core/workloads/arrivals';
 import { percentiles } from '../../tools/bench/machine';
-import { buildState, referenceLatency, stateRandom, TIGHT_SHARE, withFourVariants } from '../../tools/bench/policy-states';
+import { buildState, referenceLatency, stateRandom, TIGHT_SHARE, trafficOf, withFourVariants } from '../../tools/bench/policy-states';
 import { loadSimInputs } from '../../tools/sim/inputs';
 import { SIM_DEFAULTS } from '../../tools/sim/options';
 
@@ -64,8 +64,14 @@ describe('benchmark states', () => {
     }
   });
 
+  it('reports traffic for every application', () => {
+    const traffic = trafficOf(pool);
+    expect([...traffic.keys()].sort()).toEqual(['product', 'spam', 'weather']);
+    for (const estimate of traffic.values()) expect(estimate.ratePerMs).toBeGreaterThan(0);
+  });
+
   it('builds queues the policy accepts without drops', () => {
-    const state = buildState({ applications, pool, referenceLatencyMs, options, now: 100_000 }, 300, stateRandom(1, 300));
+    const state = buildState({ applications, pool, traffic: trafficOf(pool), referenceLatencyMs, options, now: 100_000 }, 300, stateRandom(1, 300));
     expect(state.queue).toHaveLength(300);
 
     const decision = decide(state, options);
@@ -74,7 +80,7 @@ describe('benchmark states', () => {
   });
 
   it('makes about the tight share of deadlines tight', () => {
-    const state = buildState({ applications, pool, referenceLatencyMs, options, now: 100_000 }, 2000, stateRandom(2, 2000));
+    const state = buildState({ applications, pool, traffic: trafficOf(pool), referenceLatencyMs, options, now: 100_000 }, 2000, stateRandom(2, 2000));
     const tight = state.queue.filter((request) => request.deadline - state.now <= 2 * referenceLatencyMs).length / state.queue.length;
     // 2,000 draws of a 20% share: the standard error is about 0.9 points.
     expect(tight).toBeGreaterThan(TIGHT_SHARE - 0.04);

@@ -9,8 +9,11 @@
  *   `e + 0.2 · (1 − e)`, because the posterior estimate is linear in the recall.
  * - The policy gets each variant's planned profile (`plannedProfile`), as in the simulator and the
  *   live scheduler: every batch size up to `maxBatch`, at the latency of its padded size.
- * - Resident at the decision: each application's most accurate variant that still fits the memory
- *   budget, most accurate first, as the simulator preloads them. The others pay their load cost.
+ * - Resident at the decision: the variants the simulator preloads (`preloadOrder`), each
+ *   application's most accurate one that fits first, then the others while they fit. The rest pay
+ *   their load cost.
+ * - Traffic for the arrival cost: a `TrafficTracker` snapshot of the last requests of the real
+ *   trace the estimates come from, at the time of its last arrival.
  * - Deadlines: `TIGHT_SHARE` (20%) of the requests have a slack (deadline minus now) between the
  *   fastest alone-finish of their application (swap included) and 2 reference latencies, so they
  *   are feasible but tight. The others have a slack spread uniformly from 2 reference latencies up to
@@ -19,8 +22,10 @@
  */
 
 import { latencyTable } from '../../src/core/latency.js';
-import type { QueuedRequest, SchedulerState, VariantProfile } from '../../src/core/model.js';
+import type { QueuedRequest, SchedulerState, TrafficEstimate, VariantProfile } from '../../src/core/model.js';
 import { plannedProfile } from '../../src/core/padding.js';
+import { preloadOrder } from '../../src/core/residency.js';
+import { TrafficTracker } from '../../src/core/traffic.js';
 import { batchSizesFor, type ResolvedPolicyOptions } from '../../src/core/policy-options.js';
 import { createRandom, type Random } from '../../src/core/random.js';
 import { EstimatorKind } from '../../src/core/estimation/estimator-set.js';
@@ -83,19 +88,21 @@ export function withFourVariants(applications: readonly SimApplication[]): Bench
   });
 }
 
-/** Resident variants at the decision: the simulator's preload rule, every last use at time 0. */
+/** Resident variants at the decision: the simulator's preload, every last use at time 0. */
 export function preloadedResidents(applications: readonly BenchApplication[], memoryBudgetBytes: number): Map<string, number> {
-  const byAccuracy = applications.flatMap((application) => application.variants).sort((left, right) => right.profiledAccuracy - left.profiledAccuracy);
-  const resident = new Map<string, number>();
-  const covered = new Set<string>();
-  let used = 0;
-  for (const variant of byAccuracy) {
-    if (covered.has(variant.application) || used + variant.footprintBytes > memoryBudgetBytes) continue;
-    resident.set(variant.id, 0);
-    used += variant.footprintBytes;
-    covered.add(variant.application);
+  const variants = applications.flatMap((application) => application.variants);
+  return new Map(preloadOrder(variants, memoryBudgetBytes).map((id) => [id, 0]));
+}
+
+/** Returns the traffic a tracker reports after seeing every request of `trace`, at its last arrival. */
+export function trafficOf(trace: readonly SimRequest[]): Map<string, TrafficEstimate> {
+  const tracker = new TrafficTracker();
+  let last = 0;
+  for (const request of [...trace].sort((left, right) => left.arrival - right.arrival)) {
+    tracker.observe(request.application, request.arrival, request.deadline, request.weight);
+    last = request.arrival;
   }
-  return resident;
+  return tracker.snapshot(last);
 }
 
 /** Everything fixed across the states of one benchmark run. */
@@ -103,6 +110,8 @@ export interface StateSettings {
   applications: readonly BenchApplication[];
   /** Real requests whose posterior estimates fill the queues, of every application. */
   pool: readonly SimRequest[];
+  /** Recent traffic per application, passed to the policy for its arrival cost. */
+  traffic: ReadonlyMap<string, TrafficEstimate>;
   /** Reference latency of the device, in ms (see `deviceReference`). */
   referenceLatencyMs: number;
   options: ResolvedPolicyOptions;
@@ -146,7 +155,7 @@ export function buildState(settings: StateSettings, size: number, random: Random
 
   const lastVariant = new Map<string, string>();
   for (const variant of variants) if (resident.has(variant.id)) lastVariant.set(variant.application, variant.id);
-  return { now, queue, variants, resident, lastVariant, swapCredit: new Map() };
+  return { now, queue, variants, resident, lastVariant, swapCredit: new Map(), traffic: settings.traffic };
 }
 
 /** Returns the reference latency of the applications as served (measured variants only). */
