@@ -1,12 +1,14 @@
 /**
  * Start-up measurement of one variant on the inference worker's provider: load cost (session
  * creation plus one warm-up run at every scheduled batch size, because on WebGPU the first run of
- * a new input shape compiles kernels) and the median service time at those sizes. Times are taken
- * in this worker, so the Comlink round trip is part of the figure the policy plans with.
+ * a new input shape compiles kernels) and the `PLANNING_QUANTILE` of the service time at those
+ * sizes. Times are taken in this worker, so the Comlink round trip is part of the figure the policy
+ * plans with.
  */
 import type { Remote } from 'comlink';
 import * as Comlink from 'comlink';
 import type { ApplicationManifest, ModelEntry } from '../core/manifest.js';
+import { PLANNING_QUANTILE, quantileOf } from '../core/latency-refinement.js';
 import type { LatencyPoint } from '../core/model.js';
 import { profileBatchSizes } from '../core/padding.js';
 import type { InferenceApi, LoadModelMessage } from '../protocol/messages.js';
@@ -66,14 +68,8 @@ export async function measureVariant(
       await inference.run(entry.id, Comlink.transfer(input, [input.buffer]), batchSize);
       times.push(performance.now() - runStarted);
     }
-    latency.push({ batchSize, ms: median(times) });
+    latency.push({ batchSize, ms: quantileOf(times, PLANNING_QUANTILE) });
     samples[String(batchSize)] = times;
   }
   return { loadMs, latency, samples };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -131,8 +131,9 @@ describe('simulate on a constant-latency profile', () => {
   });
 
   it('refines the profile at the padded size', () => {
-    // Samples 14 and 18 at size 4 (median 16): the first batch of three runs padded to 4 and draws
-    // one of them. The next decision plans sizes 3 and 4 with 0.8 · 16 + 0.2 · the drawn time.
+    // Samples 14 and 18 at size 4: the policy starts from their 0.95-quantile, 17.8. The first
+    // batch of three runs padded to 4 and draws one of them. The next decision plans sizes 3 and 4
+    // with 17.8 moved toward the drawn time: by 0.2 upward, by 0.2 · 0.05 / 0.95 downward.
     const profile = constantProfile();
     const accurateCost = profile.models[ACCURATE];
     if (accurateCost === undefined) throw new Error('the constant profile lacks the accurate variant');
@@ -145,7 +146,9 @@ describe('simulate on a constant-latency profile', () => {
 
     const drawn = result.batches[0]?.actualMs ?? NaN;
     expect([14, 18]).toContain(drawn);
-    const refined = 0.8 * 16 + 0.2 * drawn;
+    const start = 14 + 0.95 * 4;
+    const step = drawn > start ? 0.2 : (0.2 * 0.05) / 0.95;
+    const refined = (1 - step) * start + step * drawn;
     const planned = states[1]?.variants.find((variant) => variant.id === ACCURATE)?.latency;
     expect(planned?.[2]?.ms).toBeCloseTo(refined, 12);
     expect(planned?.[3]?.ms).toBeCloseTo(refined, 12);

@@ -1,8 +1,9 @@
 /**
  * Costs of every model on one simulated device, from a measured `DeviceProfile`.
  *
- * - The policy plans with medians: `L_m(b)` is the median of the samples at each measured batch
- *   size, and `T_m` the median load sample, as the live runtime's start-up profiling reports.
+ * - Capacity and load factors use medians: `L_m(b)` is the median of the samples at each measured
+ *   batch size, and `T_m` the median load sample. The simulator plans with `latencyQuantile` at
+ *   `PLANNING_QUANTILE`, as the live runtime's start-up profiling reports.
  * - The simulated executor draws actual times from the samples. At a measured batch size it picks
  *   one sample uniformly. Between two measured sizes it draws one quantile `u` and interpolates
  *   linearly between the `u`-quantiles of the neighbouring sizes, so the spread carries over.
@@ -43,8 +44,10 @@ export interface CostModel {
   readonly pausesLeftOut: number;
   /** Returns whether the profile has latency samples of the model. */
   has(modelId: string): boolean;
-  /** Median latency at every measured batch size, ascending: the profile the policy plans with. */
+  /** Median latency at every measured batch size, ascending: the basis of capacity and load factors. */
   medianLatency(modelId: string): LatencyPoint[];
+  /** The `q`-quantile of the latency at every measured batch size, ascending. */
+  latencyQuantile(modelId: string, q: number): LatencyPoint[];
   /** Median load cost in milliseconds. */
   medianLoadMs(modelId: string): number;
   /** Draws the time of one batch of `batchSize` in milliseconds. */
@@ -75,6 +78,10 @@ export function createCostModel(profile: DeviceProfile): CostModel {
     medianLatency: (modelId) => {
       const samples = samplesOf(modelId);
       return samples.sizes.map((batchSize, index) => ({ batchSize, ms: quantile(samples.latency[index] ?? [], 0.5) }));
+    },
+    latencyQuantile: (modelId, q) => {
+      const samples = samplesOf(modelId);
+      return samples.sizes.map((batchSize, index) => ({ batchSize, ms: quantile(samples.latency[index] ?? [], q) }));
     },
     medianLoadMs: (modelId) => {
       const samples = samplesOf(modelId);

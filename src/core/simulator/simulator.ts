@@ -32,7 +32,7 @@
  * insertion order and every random draw comes from seeded streams.
  */
 
-import { refineLatency } from '../latency-refinement.js';
+import { PLANNING_QUANTILE, refineLatency } from '../latency-refinement.js';
 import type { DropReason, QueuedRequest, RunAction, VariantProfile } from '../model.js';
 import { paddedBatchSize, plannedProfile } from '../padding.js';
 import { createRandom } from '../random.js';
@@ -105,7 +105,12 @@ class Simulation {
   constructor(private readonly input: SimulationInput) {
     this.random = createRandom(deriveSeed(input.seed, 'executor'));
     for (const application of input.applications) {
-      for (const variant of application.variants) this.setProfile(variant);
+      // The application's profiles hold medians, for load factors. The policy plans with the
+      // upper quantile that live start-up profiling reports.
+      for (const variant of application.variants) {
+        const latency = input.costs.has(variant.id) ? input.costs.latencyQuantile(variant.id, PLANNING_QUANTILE) : variant.latency;
+        this.setProfile({ ...variant, latency });
+      }
     }
     this.result = { policy: input.policy.name, outcomes: [], batches: [], swaps: 0, evictions: 0, decisions: 0, endTime: 0 };
     this.maxDecisions = input.maxDecisions ?? 20 * input.requests.length + 1000;
