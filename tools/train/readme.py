@@ -155,6 +155,10 @@ def _retraining() -> list:
         "onnxruntime-web's outputs against the PyTorch reference logits, and the recorded outputs",
         "against the manifest.",
         "",
+        "`study/` holds a second product family for experiments, not served by default: the shipped",
+        "product models plus two class-weighted specialists, written by",
+        "`npm run train -- --app product --study specialists`. See [study/README.md](study/README.md).",
+        "",
     ]
 
 

@@ -100,6 +100,7 @@ def train_model(spec, build_arguments: tuple, seed: int, train_set, validation_s
         optimiser, max_lr=spec.learning_rate, total_steps=spec.epochs * steps_per_epoch
     )
     shuffler = torch.Generator().manual_seed(seed)
+    class_weights = None if spec.class_weights is None else torch.tensor(spec.class_weights, dtype=torch.float32)
 
     started = time.perf_counter()
     for epoch in range(spec.epochs):
@@ -109,7 +110,8 @@ def train_model(spec, build_arguments: tuple, seed: int, train_set, validation_s
         for step in range(steps_per_epoch):
             batch = order[step * batch_size : (step + 1) * batch_size]
             optimiser.zero_grad()
-            loss = F.cross_entropy(model(inputs[batch]), labels[batch])
+            # With class weights, the mean is over the batch's summed weights, not its records.
+            loss = F.cross_entropy(model(inputs[batch]), labels[batch], weight=class_weights)
             loss.backward()
             optimiser.step()
             schedule.step()
