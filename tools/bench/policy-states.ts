@@ -17,8 +17,8 @@
  * - Deadlines: `TIGHT_SHARE` (20%) of the requests have a slack (deadline minus now) between the
  *   fastest alone-finish of their application (swap included) and 2 reference latencies, so they
  *   are feasible but tight. The others have a slack spread uniformly from 2 reference latencies up to
- *   1.5 times the time the cheapest variants need to serve the whole queue in full batches, so
- *   that the candidate search and its roll-outs see every request instead of dropping most of them.
+ *   1.5 times the time the cheapest variants need to serve the whole queue in full batches. So the
+ *   candidate search and its roll-outs see every request instead of dropping most of them.
  */
 
 import { latencyTable } from '../../src/core/latency.js';
