@@ -27,8 +27,8 @@ describe('parseSimOptions', () => {
   it('parses batch sizes', () => {
     expect(parseSimOptions(['--batch-sizes', '1,2,4'])?.batchSizes).toEqual([1, 2, 4]);
     expect(parseSimOptions(['--batch-sizes', 'all'])?.batchSizes).toBeUndefined();
-    // The default is every size, as in the live scheduler.
-    expect(parseSimOptions([])?.batchSizes).toBeUndefined();
+    // The default is the profiled sizes, as in the live scheduler.
+    expect(parseSimOptions([])?.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64, 128]);
   });
 
   it('returns undefined for --help', () => {
@@ -75,7 +75,7 @@ describe('parseSimOptions', () => {
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.requests}`);
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.profile}`);
     expect(HELP).toContain(`default: ${SIM_DEFAULTS.deadlineRange.join(',')}`);
-    expect(HELP).toContain('default: all (as the live scheduler');
+    expect(HELP).toContain('default: 1,2,4,8,16,32,64,128 (the sizes the live scheduler');
   });
 
   it('documents the trace format with units', () => {

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 
 import { POLICY_NAMES, POLICY_DESCRIPTIONS, isPolicyName, type PolicyName } from '../../src/core/baselines/catalog.js';
 import { DEFAULT_POLICY_OPTIONS } from '../../src/core/policy-options.js';
+import { PROFILED_BATCH_SIZES } from '../../src/core/padding.js';
 import { DEFAULT_BURST_OPTIONS } from '../../src/core/workloads/arrivals.js';
 import { isBursty, WORKLOAD_KINDS, type WorkloadKind } from '../../src/core/workloads/workload-plan.js';
 
@@ -46,8 +47,8 @@ export const SIM_DEFAULTS = Object.freeze({
   deadlineRange: [2, 8] as readonly [number, number],
   burstRatio: DEFAULT_BURST_OPTIONS.rateRatio,
   jobs: Math.max(1, Math.min(availableParallelism(), 4)),
-  /** Undefined: every size, each run padded to the next profiled size, as in the live scheduler. */
-  batchSizes: undefined as readonly number[] | undefined,
+  /** The sizes the live scheduler profiles and plans with; undefined would mean every size. */
+  batchSizes: PROFILED_BATCH_SIZES as readonly number[] | undefined,
 });
 
 export const HELP = `Usage: npm run sim -- [options]
@@ -95,9 +96,9 @@ Options:
                          default: ${SIM_DEFAULTS.swapMargin}
   --batch-sizes LIST     batch sizes every policy may run, comma-separated, including 1, or
                          "all" for every size up to each variant's maxBatch
-                         default: ${SIM_DEFAULTS.batchSizes?.join(',') ?? 'all'} (as the live scheduler, which runs
-                         each batch padded to the next profiled size, 1, 2, 4, 8 ... up to
-                         maxBatch, and plans it with that size's latency)
+                         default: ${SIM_DEFAULTS.batchSizes?.join(',') ?? 'all'} (the sizes the live scheduler
+                         profiles and plans with; with "all", a batch runs padded to the next
+                         of them and is planned with that size's latency)
   --max-queue-delay MS   longest time the oldest request may wait for a fuller batch, in ms
                          default: ${SIM_DEFAULTS.maxQueueDelayMs}
   --deadline-range A,B   relative deadlines are uniform between A and B times the reference
