@@ -52,9 +52,7 @@ export function arrivalCostFunction(
       fastestMs = Math.min(fastestMs, variant.latency[1] ?? Infinity);
       bestAccuracy = Math.max(bestAccuracy, variant.profile.profiledAccuracy);
     }
-    const deadlines = [...estimate.relativeDeadlinesMs].sort((left, right) => left - right);
-    const prefix = [0];
-    for (const deadline of deadlines) prefix.push((prefix[prefix.length - 1] as number) + deadline);
+    const { deadlines, prefix } = sortedDeadlines(estimate.relativeDeadlinesMs);
     terms.push({ scale: (estimate.ratePerMs * estimate.meanWeight * bestAccuracy) / count, fastestMs, deadlines, prefix });
   }
   if (terms.length === 0) return () => 0;
@@ -64,6 +62,23 @@ export function arrivalCostFunction(
     for (const term of terms) cost += term.scale * overlapSum(term, durationMs);
     return cost;
   };
+}
+
+/**
+ * Sorted relative deadlines and their prefix sums, by the array they came from. `TrafficTracker`
+ * hands out the same frozen array until the next request joins, so decisions in between sort once.
+ */
+const sortedCache = new WeakMap<readonly number[], { deadlines: number[]; prefix: number[] }>();
+
+function sortedDeadlines(relativeDeadlinesMs: readonly number[]): { deadlines: number[]; prefix: number[] } {
+  const cached = sortedCache.get(relativeDeadlinesMs);
+  if (cached !== undefined) return cached;
+  const deadlines = [...relativeDeadlinesMs].sort((left, right) => left - right);
+  const prefix = [0];
+  for (const deadline of deadlines) prefix.push((prefix[prefix.length - 1] as number) + deadline);
+  const entry = { deadlines, prefix };
+  sortedCache.set(relativeDeadlinesMs, entry);
+  return entry;
 }
 
 /** Returns `Σ_i clamp(D + s − r_i, 0, D)` over the term's relative deadlines. */

@@ -9,10 +9,10 @@
 
 import { arrivalCostFunction } from './arrival-cost';
 import { latencyTable } from './latency';
-import type { Drop, QueuedRequest, SchedulerState, VariantProfile } from './model';
+import type { Drop, LatencyPoint, QueuedRequest, SchedulerState, VariantProfile } from './model';
 import { DropReason } from './model';
 import { batchSizesFor, type ResolvedPolicyOptions } from './policy-options';
-import { compareIds, evictionOrder, queuedExpectedValues } from './residency';
+import { compareIds, evictionOrder } from './residency';
 import { latestUsefulFinish } from './utility';
 
 /** Precomputed state of one variant for a decision. */
@@ -83,16 +83,24 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   const ordered = [...state.queue].sort(compareDeadlineOrder);
   const drops: Drop[] = [];
   const remaining: QueuedRequest[] = [];
+  // A request is feasible when its application's quickest lone finish, swap included, is in time.
+  const quickestAlone = new Map<string, number>();
+  for (const [application, variants] of variantStates) {
+    let quickest = Infinity;
+    for (const variant of variants) quickest = Math.min(quickest, variant.swapMs + (variant.latency[1] ?? 0));
+    quickestAlone.set(application, quickest);
+  }
   for (const request of ordered) {
-    const candidates = variantStates.get(request.application) ?? [];
     const horizon = latestUsefulFinish(request.deadline, options.graceMs);
-    const feasible = candidates.some((variant) => state.now + variant.swapMs + (variant.latency[1] ?? 0) <= horizon);
+    const feasible = state.now + (quickestAlone.get(request.application) ?? Infinity) <= horizon;
     if (feasible) remaining.push(request);
     else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
   }
 
+  const applications = buildApplicationQueues(remaining, variantStates, state.lastVariant, options);
+
   // Eviction order is the same for every candidate, because it depends only on what stays queued.
-  const order = evictionOrder(state.resident, queuedExpectedValues(state.variants, remaining));
+  const order = evictionOrder(state.resident, queuedValuesOf(applications));
   for (const variants of variantStates.values()) {
     for (const variant of variants) variant.evictionPosition = order.indexOf(variant.profile.id);
   }
@@ -104,7 +112,7 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
     now: state.now,
     options,
     drops,
-    applications: buildApplicationQueues(remaining, variantStates, state.lastVariant, options),
+    applications,
     evictionOrder: order,
     footprintOf,
     residentBytes,
@@ -155,9 +163,18 @@ export function validateSchedulerState(state: SchedulerState): void {
     }
   }
 
+  const variantIdsByApplication = new Map<string, string[]>();
+  for (const variant of state.variants) {
+    const ids = variantIdsByApplication.get(variant.application) ?? [];
+    ids.push(variant.id);
+    variantIdsByApplication.set(variant.application, ids);
+  }
+  const variantKeys = new Map<string, string>();
+  for (const [application, ids] of variantIdsByApplication) variantKeys.set(application, ids.join('\n'));
+
   const requestIds = new Set<string>();
   for (const request of state.queue) {
-    validateRequest(request, state.now, state.variants);
+    validateRequest(request, state.now, variantIdsByApplication, variantKeys);
     if (requestIds.has(request.id)) {
       throw new RangeError(`Request id "${request.id}" is queued twice. Request ids must be unique.`);
     }
@@ -177,11 +194,26 @@ function validateVariantForPolicy(variant: VariantProfile): void {
   }
 }
 
-function validateRequest(request: QueuedRequest, now: number, variants: readonly VariantProfile[]): void {
+/**
+ * Requests whose deadline, weight and estimates were validated, mapped to the variant ids of their
+ * application at the time. Queued requests are not changed once queued, so a request seen at an
+ * earlier decision with the same variants is checked again only for its arrival.
+ */
+const validatedRequests = new WeakMap<QueuedRequest, string>();
+
+function validateRequest(
+  request: QueuedRequest,
+  now: number,
+  variantIdsByApplication: ReadonlyMap<string, readonly string[]>,
+  variantKeys: ReadonlyMap<string, string>,
+): void {
   const label = `Request "${request.id}"`;
   if (!Number.isFinite(request.arrival) || request.arrival > now) {
     throw new RangeError(`${label} has arrival ${String(request.arrival)} but now is ${now}. A queued request must have arrived by now.`);
   }
+  const variantKey = variantKeys.get(request.application);
+  if (variantKey !== undefined && validatedRequests.get(request) === variantKey) return;
+
   if (!Number.isFinite(request.deadline)) {
     throw new RangeError(`${label} has deadline ${String(request.deadline)}. Give a finite absolute deadline.`);
   }
@@ -189,22 +221,36 @@ function validateRequest(request: QueuedRequest, now: number, variants: readonly
     throw new RangeError(`${label} has weight ${String(request.weight)}. Weights must be finite and >= 0; use 1 by default.`);
   }
 
-  let variantCount = 0;
-  for (const variant of variants) {
-    if (variant.application !== request.application) continue;
-    variantCount += 1;
-    const estimate = request.estimates[variant.id];
-    if (estimate === undefined || !Number.isFinite(estimate) || estimate < 0 || estimate > 1) {
-      throw new RangeError(
-        `${label} has accuracy estimate ${String(estimate)} for variant "${variant.id}". Give a probability in [0, 1] for every variant of application "${request.application}".`,
-      );
-    }
-  }
-  if (variantCount === 0) {
+  const variantIds = variantIdsByApplication.get(request.application);
+  if (variantIds === undefined || variantKey === undefined) {
     throw new RangeError(
       `${label} names application "${request.application}", which has no variant in state.variants. Register its variants or reject the request at submission.`,
     );
   }
+  for (const variantId of variantIds) {
+    const estimate = request.estimates[variantId];
+    if (estimate === undefined || !Number.isFinite(estimate) || estimate < 0 || estimate > 1) {
+      throw new RangeError(
+        `${label} has accuracy estimate ${String(estimate)} for variant "${variantId}". Give a probability in [0, 1] for every variant of application "${request.application}".`,
+      );
+    }
+  }
+  validatedRequests.set(request, variantKey);
+}
+
+/**
+ * Latency tables by the latency array they were built from. A scheduler replaces a profile's array
+ * when it refines it, so an array seen before gives the same table, and decisions between two
+ * refinements build each table once.
+ */
+const latencyTables = new WeakMap<readonly LatencyPoint[], { maxBatch: number; table: number[] }>();
+
+function cachedLatencyTable(profile: VariantProfile): number[] {
+  const cached = latencyTables.get(profile.latency);
+  if (cached !== undefined && cached.maxBatch === profile.maxBatch) return cached.table;
+  const table = latencyTable(profile.latency, profile.maxBatch, `variant "${profile.id}" latency profile`);
+  latencyTables.set(profile.latency, { maxBatch: profile.maxBatch, table });
+  return table;
 }
 
 /** Builds the variant states of each application, leaving out variants too large for the budget. */
@@ -219,7 +265,7 @@ function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOption
     const sizes = batchSizesFor(profile.maxBatch, options);
     const variant: VariantState = {
       profile,
-      latency: latencyTable(profile.latency, profile.maxBatch, `variant "${profile.id}" latency profile`),
+      latency: cachedLatencyTable(profile),
       sizes,
       fullBatch: sizes[sizes.length - 1] ?? 1,
       resident,
@@ -233,6 +279,22 @@ function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOption
   return byApplication;
 }
 
+/**
+ * Returns, for every variant with queued requests, the sum of `Â_v(q)` over them: the values of
+ * `queuedExpectedValues`, summed in the same order, from the queues' flat estimate arrays.
+ */
+function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const queue of applications) {
+    for (let index = 0; index < queue.variants.length; index += 1) {
+      let sum = 0;
+      for (const estimate of queue.estimates[index] as number[]) sum += estimate;
+      values.set((queue.variants[index] as VariantState).profile.id, sum);
+    }
+  }
+  return values;
+}
+
 /** Groups the remaining requests (already in deadline order) by application. */
 function buildApplicationQueues(
   remaining: readonly QueuedRequest[],
@@ -242,7 +304,8 @@ function buildApplicationQueues(
 ): ApplicationQueue[] {
   const queues = new Map<string, ApplicationQueue>();
 
-  for (const [rank, request] of remaining.entries()) {
+  for (let rank = 0; rank < remaining.length; rank += 1) {
+    const request = remaining[rank] as QueuedRequest;
     let queue = queues.get(request.application);
     if (queue === undefined) {
       const variants = variantStates.get(request.application) ?? [];
@@ -263,8 +326,8 @@ function buildApplicationQueues(
     queue.horizons.push(latestUsefulFinish(request.deadline, options.graceMs));
     queue.ranks.push(rank);
     queue.weights.push(request.weight);
-    for (const [index, variant] of queue.variants.entries()) {
-      queue.estimates[index]?.push(request.estimates[variant.profile.id] ?? 0);
+    for (let index = 0; index < queue.variants.length; index += 1) {
+      (queue.estimates[index] as number[]).push(request.estimates[(queue.variants[index] as VariantState).profile.id] ?? 0);
     }
   }
 

@@ -25,7 +25,7 @@
 
 import { chooseCandidate, enumerateCandidates, memberIds, type Candidate } from './candidates';
 import { buildDecisionContext, type DecisionContext } from './decision-context';
-import type { Action, Decision, RunAction, SchedulerState, WaitAction } from './model';
+import type { Action, Decision, QueuedRequest, RunAction, SchedulerState, WaitAction } from './model';
 import type { ResolvedPolicyOptions } from './policy-options';
 
 /** Decides what the executor does next, which requests to drop, and every request's priority. */
@@ -92,17 +92,18 @@ function computePriorities(context: DecisionContext, delayMs: number): Map<strin
   const later = context.now + delayMs;
 
   for (const queue of context.applications) {
-    for (const [index, request] of queue.requests.entries()) {
+    const aloneMs = queue.variants.map((variant) => variant.swapMs + (variant.latency[1] ?? 0));
+    for (let index = 0; index < queue.requests.length; index += 1) {
       const horizon = queue.horizons[index] ?? -Infinity;
       let valueNow = 0;
       let valueLater = 0;
-      for (const [variantIndex, variant] of queue.variants.entries()) {
+      for (let variantIndex = 0; variantIndex < aloneMs.length; variantIndex += 1) {
         const estimate = queue.estimates[variantIndex]?.[index] ?? 0;
-        const aloneMs = variant.swapMs + (variant.latency[1] ?? 0);
-        if (context.now + aloneMs <= horizon) valueNow = Math.max(valueNow, estimate);
-        if (later + aloneMs <= horizon) valueLater = Math.max(valueLater, estimate);
+        const alone = aloneMs[variantIndex] as number;
+        if (context.now + alone <= horizon) valueNow = Math.max(valueNow, estimate);
+        if (later + alone <= horizon) valueLater = Math.max(valueLater, estimate);
       }
-      priorities.set(request.id, (queue.weights[index] ?? 0) * (valueNow - valueLater));
+      priorities.set((queue.requests[index] as QueuedRequest).id, (queue.weights[index] ?? 0) * (valueNow - valueLater));
     }
   }
   return priorities;

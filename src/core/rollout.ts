@@ -14,7 +14,16 @@
  *    it earns the decayed share minus the miss penalty. Later than that, the policy would drop it,
  *    so it earns minus the drop penalty (0 by default). It still occupies its batch slot.
  *
- * The cost is `O(n + batches × applications)` per candidate.
+ * 5. Only the first `ROLLOUT_WINDOW` requests in the deadline order across applications are rolled
+ *    out. Requests beyond the window count for no candidate, so they leave the comparison between
+ *    candidates unchanged, and a decision over a long queue costs what one over the window does.
+ *
+ * The cost is `O(min(n, ROLLOUT_WINDOW) + batches × applications)` per candidate.
+ *
+ * NOTE: a candidate whose members lie beyond the window still counts them, so it gains over
+ * candidates inside the window by their value. Members start at the most urgent request that can
+ * still finish in time, so this needs more than `ROLLOUT_WINDOW` minus a full batch of requests
+ * that are queued, still feasible alone, and too urgent for the candidate.
  *
  * NOTE: roll-out loads evict nothing, so two roll-out variants that cannot be resident together
  * are both counted as resident after their first load. A last partial batch runs at its own size
@@ -22,6 +31,12 @@
  */
 
 import type { ApplicationQueue, DecisionContext, VariantState } from './decision-context';
+
+/**
+ * Requests, in the deadline order across applications, that a roll-out serves: about eight full
+ * batches of 32 ahead, where later decisions will have revised the plan anyway.
+ */
+export const ROLLOUT_WINDOW = 256;
 
 /** Candidate fields that the roll-out uses. */
 export interface RolloutStart {
@@ -57,7 +72,7 @@ export function rolloutValue(context: DecisionContext, candidate: RolloutStart):
   let value = 0;
   for (;;) {
     const stream = mostUrgentStream(streams);
-    if (stream === undefined) break;
+    if (stream === undefined || (stream.queue.ranks[stream.cursor] ?? Infinity) >= ROLLOUT_WINDOW) break;
 
     if (stream.loadPending) {
       clock += stream.variant.profile.loadMs;
@@ -67,7 +82,7 @@ export function rolloutValue(context: DecisionContext, candidate: RolloutStart):
     // Take up to a full batch of this application's next requests.
     members.length = 0;
     const requestCount = stream.queue.requests.length;
-    while (members.length < stream.variant.fullBatch && stream.cursor < requestCount) {
+    while (members.length < stream.variant.fullBatch && stream.cursor < requestCount && (stream.queue.ranks[stream.cursor] ?? Infinity) < ROLLOUT_WINDOW) {
       members.push(stream.cursor);
       stream.cursor = skipMembers(stream, stream.cursor + 1);
     }
