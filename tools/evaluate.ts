@@ -42,8 +42,13 @@ export const STUDIES: readonly Study[] = [
   { id: 'spam', title: 'Spam filtering alone', args: ['--apps', 'spam', '--workload', 'control,shift,burst', '--load', LOADS] },
   {
     id: 'mixed',
+    title: 'Three applications on one device',
+    args: ['--apps', 'product,weather,spam', '--workload', 'control,shift,mixed', '--load', LOADS],
+  },
+  {
+    id: 'mixed-memory',
     title: 'Three applications on one device, 16 MiB budget',
-    args: ['--apps', 'product,weather,spam', '--workload', 'control,shift,mixed', '--load', LOADS, '--memory-budget', '16'],
+    args: ['--apps', 'product,weather,spam', '--workload', 'shift', '--load', LOADS, '--memory-budget', '16'],
   },
   {
     id: 'specialists',
@@ -69,7 +74,7 @@ export const STUDIES: readonly Study[] = [
 ];
 
 /** The policies of each chart panel, in legend order. */
-const ESTIMATOR_PANEL: readonly PolicyName[] = ['sneakpeek', 'sneakpeek-em', 'joint', 'profiled', 'profiled-deployment', 'oracle'];
+const ESTIMATOR_PANEL: readonly PolicyName[] = ['sneakpeek', 'sneakpeek-em', 'joint', 'advantage-batches', 'profiled', 'profiled-deployment', 'oracle'];
 const BASELINE_PANEL: readonly PolicyName[] = [
   'sneakpeek',
   'no-batching',
@@ -140,6 +145,12 @@ function main(): void {
     copyFileSync(join(out, 'summary.csv'), join(FIGURES, `${study.id}-summary.csv`));
     page = replaceSection(page, study.id, renderStudy(study, results));
   }
+  const available = STUDIES.filter((study) => existsSync(join(RESULTS, study.id, 'results.json')));
+  page = replaceSection(
+    page,
+    'summary',
+    renderSummary(available.map((study) => ({ study, results: JSON.parse(readFileSync(join(RESULTS, study.id, 'results.json'), 'utf8')) as StudyResults }))),
+  );
   writeFileSync(PAGE, page);
   console.error(`Rewrote ${PAGE} and the charts under ${FIGURES}.`);
 }
@@ -168,6 +179,7 @@ function renderStudy(study: Study, results: StudyResults): string {
       renderPlot({
         title: `${study.title}: workload "${workload}"`,
         metric: 'effective accuracy',
+        bounds: [0, 1],
         panels: [panel('Estimators (this policy)', ESTIMATOR_PANEL, cells), panel('Ablations and baselines', BASELINE_PANEL, cells)],
       }),
     );
@@ -206,6 +218,49 @@ function renderStudy(study: Study, results: StudyResults): string {
     lines.push('');
   }
   lines.push(`Every figure of every load and policy: [${study.id}-summary.csv](evaluation/${study.id}-summary.csv).`, '');
+  return lines.join('\n');
+}
+
+/** The baselines, for the summary's best-baseline column. */
+const BASELINES: readonly PolicyName[] = ['fifo-accurate', 'fifo-fastest', 'edf-accurate', 'edf-fastest', 'infaas', 'clipper-aimd', 'load-switching'];
+const SUMMARY_LOADS = [1, 2, 3];
+
+/** Renders one table over every study: this policy, the best baseline and the oracle, and SneakPeek minus profiled. */
+function renderSummary(studies: readonly { study: Study; results: StudyResults }[]): string {
+  const lines = [
+    '',
+    `Effective accuracy at loads ${SUMMARY_LOADS.join(', ')}: \`sneakpeek\` (this policy), the best of the seven baselines in that cell, and the oracle; then \`sneakpeek\` minus \`profiled\` in points with its 95% interval. Bold marks an interval that excludes 0.`,
+    '',
+    '| study | workload | load | this policy | best baseline | oracle | SneakPeek − profiled |',
+    '|---|---|---:|---:|---|---:|---|',
+  ];
+  for (const { study, results } of studies) {
+    const workloads = [...new Set(results.cells.map((cell) => cell.workload))];
+    for (const workload of workloads) {
+      for (const load of SUMMARY_LOADS) {
+        const cellOf = (policy: PolicyName) => results.cells.find((cell) => cell.workload === workload && cell.load === load && cell.policy === policy);
+        const ours = cellOf('sneakpeek');
+        const oracle = cellOf('oracle');
+        if (ours === undefined || oracle === undefined) continue;
+        let best: CellSummary | undefined;
+        for (const policy of BASELINES) {
+          const cell = cellOf(policy);
+          if (cell !== undefined && (best === undefined || cell.metrics.effectiveAccuracy.mean > best.metrics.effectiveAccuracy.mean)) best = cell;
+        }
+        const comparison = results.comparisons.find((entry) => entry.workload === workload && entry.load === load && entry.policy === 'sneakpeek');
+        const difference =
+          comparison === undefined
+            ? 'n/a'
+            : `${points(comparison.difference.mean)} [${points(comparison.difference.low)}, ${points(comparison.difference.high)}]`;
+        const significant = comparison !== undefined && (comparison.difference.low > 0 || comparison.difference.high < 0);
+        const accuracy = (cell: CellSummary): string => `${cell.metrics.effectiveAccuracy.mean.toFixed(3)} ±${cell.metrics.effectiveAccuracy.halfWidth.toFixed(3)}`;
+        lines.push(
+          `| ${study.id} | ${workload} | ${load} | ${accuracy(ours)} | ${best === undefined ? 'n/a' : `${accuracy(best)} \`${best.policy}\``} | ${oracle.metrics.effectiveAccuracy.mean.toFixed(3)} | ${significant ? `**${difference}**` : difference} |`,
+        );
+      }
+    }
+  }
+  lines.push('');
   return lines.join('\n');
 }
 

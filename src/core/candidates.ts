@@ -7,6 +7,10 @@
  * Because the queue is in deadline order and every member finishes at the same time, the eligible
  * requests form a suffix of the queue, so the members are `b` consecutive requests.
  *
+ * With the `advantageCandidates` option, each variant and size also gets a candidate whose members
+ * are the eligible requests on which that variant's estimate most exceeds the best other variant's
+ * (`advantageCandidates` below). Its members need not be consecutive.
+ *
  * Choice, with scores compared within the score tolerance:
  *
  * - A candidate's score is the expected utility of its members plus the roll-out of the rest.
@@ -55,7 +59,53 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
         const candidate = buildCandidate(context, queue, variant, estimates, size, evictCount);
         if (candidate !== undefined) candidates.push(candidate);
       }
+      if (context.options.advantageCandidates && queue.variants.length > 1) {
+        candidates.push(...advantageCandidates(context, queue, variantIndex, evictCount));
+      }
     }
+  }
+  return candidates;
+}
+
+/**
+ * Builds, for each batch size, the candidate whose members are the eligible requests with the
+ * largest advantage of this variant's estimate over the best other variant's, when they differ
+ * from the most urgent ones.
+ */
+function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, variantIndex: number, evictCount: number): Candidate[] {
+  const variant = queue.variants[variantIndex] as VariantState;
+  const estimates = queue.estimates[variantIndex] ?? [];
+  const count = queue.requests.length;
+  const advantage = new Float64Array(count);
+  for (let index = 0; index < count; index += 1) {
+    let bestOther = 0;
+    for (let other = 0; other < queue.variants.length; other += 1) {
+      if (other !== variantIndex) bestOther = Math.max(bestOther, queue.estimates[other]?.[index] ?? 0);
+    }
+    advantage[index] = (estimates[index] ?? 0) - bestOther;
+  }
+  // Largest advantage first; the deadline order breaks ties.
+  const ranked = Array.from({ length: count }, (_, index) => index).sort(
+    (left, right) => (advantage[right] as number) - (advantage[left] as number) || left - right,
+  );
+
+  const candidates: Candidate[] = [];
+  for (const size of variant.sizes) {
+    const durationMs = variant.swapMs + (variant.latency[size] ?? 0);
+    const start = firstAtOrAbove(queue.horizons, context.now + durationMs);
+    if (count - start < size) continue;
+
+    const members: number[] = [];
+    for (const index of ranked) {
+      if (index < start) continue;
+      members.push(index);
+      if (members.length === size) break;
+    }
+    members.sort((left, right) => left - right);
+    if ((members[size - 1] as number) === start + size - 1) continue;
+
+    const candidate = buildCandidate(context, queue, variant, estimates, size, evictCount, members);
+    if (candidate !== undefined) candidates.push(candidate);
   }
   return candidates;
 }
@@ -99,9 +149,15 @@ export function chooseCandidate(candidates: readonly Candidate[], context: Decis
 
 /** Returns the candidate's member requests' ids, in deadline order. */
 export function memberIds(candidate: Candidate): string[] {
+  if (candidate.members !== undefined) return candidate.members.map((index) => (candidate.queue.requests[index] as { id: string }).id);
   return candidate.queue.requests
     .slice(candidate.start, candidate.start + candidate.size)
     .map((request) => request.id);
+}
+
+/** Returns the index of the candidate's most urgent member in its queue. */
+export function firstMember(candidate: Candidate): number {
+  return candidate.members?.[0] ?? candidate.start;
 }
 
 function buildCandidate(
@@ -111,6 +167,7 @@ function buildCandidate(
   estimates: readonly number[],
   size: number,
   evictCount: number,
+  members?: readonly number[],
 ): Candidate | undefined {
   const durationMs = variant.swapMs + (variant.latency[size] ?? 0);
   const finish = context.now + durationMs;
@@ -121,7 +178,8 @@ function buildCandidate(
 
   const { graceMs, missPenalty } = context.options;
   let memberValue = 0;
-  for (let index = start; index < start + size; index += 1) {
+  for (let position = 0; position < size; position += 1) {
+    const index = members === undefined ? start + position : (members[position] as number);
     const weight = queue.weights[index] ?? 0;
     const deadline = queue.requests[index]?.deadline ?? 0;
     const timeliness = finish <= deadline ? 1 : 1 - (finish - deadline) / graceMs;
@@ -129,7 +187,7 @@ function buildCandidate(
     memberValue += weight * (estimates[index] ?? 0) * timeliness - penalty;
   }
 
-  const rolloutStart: RolloutStart = { queue, variant, start, size, durationMs, evictCount };
+  const rolloutStart: RolloutStart = members === undefined ? { queue, variant, start, size, durationMs, evictCount } : { queue, variant, start, size, durationMs, evictCount, members };
   const score = memberValue + rolloutValue(context, rolloutStart) - context.arrivalCost(durationMs);
   return { ...rolloutStart, finish, memberValue, score };
 }
@@ -143,8 +201,8 @@ function isBetter(candidate: Candidate, incumbent: Candidate | undefined, tolera
   if (candidate.size !== incumbent.size) return candidate.size > incumbent.size;
   if (candidate.durationMs !== incumbent.durationMs) return candidate.durationMs < incumbent.durationMs;
 
-  const candidateRank = candidate.queue.ranks[candidate.start] ?? Infinity;
-  const incumbentRank = incumbent.queue.ranks[incumbent.start] ?? Infinity;
+  const candidateRank = candidate.queue.ranks[firstMember(candidate)] ?? Infinity;
+  const incumbentRank = incumbent.queue.ranks[firstMember(incumbent)] ?? Infinity;
   if (candidateRank !== incumbentRank) return candidateRank < incumbentRank;
   return candidate.variant.profile.id < incumbent.variant.profile.id;
 }

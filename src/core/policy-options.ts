@@ -62,6 +62,13 @@ export interface PolicyOptions {
    * @default true
    */
   anticipateArrivals?: boolean;
+  /**
+   * Whether each variant and batch size also gets a candidate whose members are the feasible
+   * requests on which that variant's estimate most exceeds the best other variant's, instead of
+   * the most urgent ones. It lets a variant that is better on some inputs take those inputs.
+   * @default false
+   */
+  advantageCandidates?: boolean;
 }
 
 /** Policy options with every default filled in and every value validated. */
@@ -76,6 +83,7 @@ export interface ResolvedPolicyOptions extends UtilityOptions {
   readonly missPenalty: number;
   readonly dropPenalty: number;
   readonly anticipateArrivals: boolean;
+  readonly advantageCandidates: boolean;
 }
 
 /** Defaults of every optional policy option. */
@@ -88,6 +96,7 @@ export const DEFAULT_POLICY_OPTIONS = Object.freeze({
   missPenalty: 0,
   dropPenalty: 0,
   anticipateArrivals: true,
+  advantageCandidates: false,
 } as const satisfies Omit<ResolvedPolicyOptions, 'memoryBudgetBytes'>);
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
@@ -100,6 +109,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'missPenalty',
   'dropPenalty',
   'anticipateArrivals',
+  'advantageCandidates',
 ]);
 
 /**
@@ -141,6 +151,7 @@ export function resolvePolicyOptions(user: PolicyOptions): ResolvedPolicyOptions
     missPenalty: nonNegative('missPenalty', user.missPenalty, DEFAULT_POLICY_OPTIONS.missPenalty),
     dropPenalty: nonNegative('dropPenalty', user.dropPenalty, DEFAULT_POLICY_OPTIONS.dropPenalty),
     anticipateArrivals: resolveBoolean('anticipateArrivals', user.anticipateArrivals, DEFAULT_POLICY_OPTIONS.anticipateArrivals),
+    advantageCandidates: resolveBoolean('advantageCandidates', user.advantageCandidates, DEFAULT_POLICY_OPTIONS.advantageCandidates),
   };
   return Object.freeze(resolved);
 }

@@ -23,7 +23,7 @@
  * decisions. A decision costs `O(variants × sizes × n)` for `n` queued requests.
  */
 
-import { chooseCandidate, enumerateCandidates, memberIds, type Candidate } from './candidates';
+import { chooseCandidate, enumerateCandidates, firstMember, memberIds, type Candidate } from './candidates';
 import { buildDecisionContext, type DecisionContext } from './decision-context';
 import type { Action, Decision, QueuedRequest, RunAction, SchedulerState, WaitAction } from './model';
 import type { ResolvedPolicyOptions } from './policy-options';
@@ -64,7 +64,7 @@ function waitForFullerBatch(context: DecisionContext, best: Candidate): WaitActi
   if (until <= context.now) return undefined;
 
   // Members are in deadline order, so the first has the earliest latest useful finish.
-  const tightestHorizon = best.queue.horizons[best.start] ?? -Infinity;
+  const tightestHorizon = best.queue.horizons[firstMember(best)] ?? -Infinity;
   if (until + best.durationMs > tightestHorizon) return undefined;
 
   return { kind: 'wait', until };

@@ -48,6 +48,11 @@ export interface RolloutStart {
   durationMs: number;
   /** Number of leading entries of the context's eviction order that the candidate evicts. */
   evictCount: number;
+  /**
+   * Members chosen out of deadline order, as ascending indices into `queue.requests`; when set,
+   * they replace the range from `start`.
+   */
+  members?: readonly number[];
 }
 
 /** Cursor over one application's remaining requests during a roll-out. */
@@ -59,6 +64,8 @@ interface Stream {
   cursor: number;
   skipStart: number;
   skipEnd: number;
+  /** Members chosen out of deadline order, which the roll-out skips; null when the range applies. */
+  skipSet: ReadonlySet<number> | null;
   loadPending: boolean;
 }
 
@@ -122,8 +129,9 @@ function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[
       variant,
       estimates: queue.estimates[variantIndex] ?? [],
       cursor: 0,
-      skipStart: isCandidateApplication ? candidate.start : -1,
-      skipEnd: isCandidateApplication ? candidate.start + candidate.size : -1,
+      skipStart: isCandidateApplication && candidate.members === undefined ? candidate.start : -1,
+      skipEnd: isCandidateApplication && candidate.members === undefined ? candidate.start + candidate.size : -1,
+      skipSet: isCandidateApplication && candidate.members !== undefined ? new Set(candidate.members) : null,
       loadPending: !residentAfterCandidate,
     };
     stream.cursor = skipMembers(stream, 0);
@@ -134,6 +142,11 @@ function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[
 
 /** Moves an index past the candidate's own members, which the roll-out does not serve again. */
 function skipMembers(stream: Stream, index: number): number {
+  if (stream.skipSet !== null) {
+    let next = index;
+    while (stream.skipSet.has(next)) next += 1;
+    return next;
+  }
   return index === stream.skipStart ? stream.skipEnd : index;
 }
 

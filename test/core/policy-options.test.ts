@@ -34,6 +34,7 @@ describe('resolvePolicyOptions', () => {
       missPenalty: 0.2,
       dropPenalty: 0.3,
       anticipateArrivals: false,
+      advantageCandidates: true,
     };
     expect(resolvePolicyOptions(user)).toEqual({ ...user, batchSizes: null });
   });
@@ -66,6 +67,7 @@ describe('resolvePolicyOptions', () => {
     { name: 'negative missPenalty', user: { memoryBudgetBytes: 1, missPenalty: -1 }, type: RangeError, message: /"missPenalty" must be >= 0, got -1/ },
     { name: 'negative dropPenalty', user: { memoryBudgetBytes: 1, dropPenalty: -1 }, type: RangeError, message: /"dropPenalty" must be >= 0, got -1/ },
     { name: 'string anticipateArrivals', user: { memoryBudgetBytes: 1, anticipateArrivals: 'yes' }, type: TypeError, message: /"anticipateArrivals" must be true or false, got the string "yes"/ },
+    { name: 'numeric advantageCandidates', user: { memoryBudgetBytes: 1, advantageCandidates: 1 }, type: TypeError, message: /"advantageCandidates" must be true or false, got 1/ },
     { name: 'an unknown option', user: { memoryBudgetBytes: 1, swapmargin: 1 }, type: TypeError, message: /Unknown policy option "swapmargin"/ },
   ])('rejects $name', ({ user, type, message }) => {
     // The cast lets the table hold the wrong types a JavaScript caller could pass.

@@ -44,6 +44,15 @@ describe('renderPlot', () => {
   });
 });
 
+describe('renderPlot bounds', () => {
+  it('cuts error bars and the axis at the bounds', () => {
+    const wide = { n: 2, mean: 0.05, sd: 0.1, halfWidth: 0.3, low: -0.25, high: 0.35 };
+    const svg = renderPlot({ title: 't', metric: 'm', bounds: [0, 1], panels: [{ title: 'p', series: [{ label: 's', points: [{ load: 1, value: wide }] }] }] });
+    expect(svg).not.toContain('>-0.');
+    expect(svg).toContain('>0.00<');
+  });
+});
+
 describe('niceRange', () => {
   it('widens to round steps around the values', () => {
     const [low, high] = niceRange(0.853, 0.947);

@@ -29,6 +29,7 @@ export const SIM_DEFAULTS = Object.freeze({
     'priority-order',
     'no-swap-margin',
     'no-arrival-cost',
+    'advantage-batches',
     'fifo-accurate',
     'edf-accurate',
     'edf-fastest',

@@ -23,6 +23,8 @@ export interface PlotSpec {
   /** Axis label of the metric, for example "effective accuracy". */
   metric: string;
   panels: readonly PlotPanel[];
+  /** Bounds the metric cannot leave, such as [0, 1] for a share; error bars are cut to them. */
+  bounds?: readonly [number, number];
 }
 
 // Okabe and Ito's palette, which stays distinguishable under the common colour-vision deficiencies,
@@ -59,6 +61,9 @@ export function renderPlot(spec: PlotSpec): string {
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(spec.title)}</text>`,
   ];
 
+  const [lowest, highest] = spec.bounds ?? [-Infinity, Infinity];
+  const bound = (value: number): number => Math.min(highest, Math.max(lowest, value));
+
   spec.panels.forEach((panel, panelIndex) => {
     const left = panelIndex * PANEL_WIDTH + MARGIN.left;
     const right = (panelIndex + 1) * PANEL_WIDTH - MARGIN.right;
@@ -66,9 +71,12 @@ export function renderPlot(spec: PlotSpec): string {
     const bottom = MARGIN.top + PLOT_HEIGHT;
     const finite = panel.series
       .flatMap((series) => series.points.flatMap((point) => [point.value.mean, point.value.low, point.value.high]))
-      .filter((value) => Number.isFinite(value));
+      .filter((value) => Number.isFinite(value))
+      .map(bound);
     if (finite.length === 0) throw new RangeError(`Panel "${panel.title}" of plot "${spec.title}" has no finite values to draw.`);
-    const [yMin, yMax] = niceRange(Math.min(...finite), Math.max(...finite));
+    const [niceLow, niceHigh] = niceRange(Math.min(...finite), Math.max(...finite));
+    const yMin = Math.max(niceLow, lowest);
+    const yMax = Math.min(niceHigh, highest);
     const x = (load: number): number => (xMax === xMin ? (left + right) / 2 : left + ((load - xMin) / (xMax - xMin)) * (right - left));
     const y = (value: number): number => bottom - ((value - yMin) / (yMax - yMin)) * (bottom - top);
 
@@ -103,7 +111,7 @@ export function renderPlot(spec: PlotSpec): string {
         const px = x(point.load);
         if (Number.isFinite(point.value.low) && Number.isFinite(point.value.high)) {
           parts.push(
-            `<line x1="${fixed(px)}" x2="${fixed(px)}" y1="${fixed(y(point.value.low))}" y2="${fixed(y(point.value.high))}" stroke="${style.colour}" stroke-width="1"/>`,
+            `<line x1="${fixed(px)}" x2="${fixed(px)}" y1="${fixed(y(bound(point.value.low)))}" y2="${fixed(y(bound(point.value.high)))}" stroke="${style.colour}" stroke-width="1"/>`,
           );
         }
         parts.push(marker(style.marker, px, y(point.value.mean), style.colour));

@@ -65,7 +65,7 @@ export function summarizeCells(runs: readonly RunRecord[]): CellSummary[] {
 }
 
 /** Policies compared with `profiled`: the data-aware estimators and profiles measured on the traffic itself. */
-const DATA_AWARE: readonly PolicyName[] = ['sneakpeek', 'sneakpeek-em', 'joint', 'profiled-deployment'];
+const DATA_AWARE: readonly PolicyName[] = ['sneakpeek', 'sneakpeek-em', 'joint', 'advantage-batches', 'profiled-deployment'];
 
 /** Compares each data-aware policy that ran with `profiled`, paired by seed. */
 export function compareWithProfiled(runs: readonly RunRecord[]): Comparison[] {

@@ -34,6 +34,8 @@ export const PolicyName = {
   NoSwapMargin: 'no-swap-margin',
   /** `decide` without the arrival cost: batches are charged nothing for requests not yet queued. */
   NoArrivalCost: 'no-arrival-cost',
+  /** `decide` with SneakPeek estimates and candidates formed by each variant's estimated advantage. */
+  AdvantageBatches: 'advantage-batches',
   FifoAccurate: 'fifo-accurate',
   FifoFastest: 'fifo-fastest',
   EdfAccurate: 'edf-accurate',
@@ -58,6 +60,7 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = Object.
   'priority-order': 'this policy filling batches by priority instead of deadline order',
   'no-swap-margin': 'this policy without swap margin or swap credit',
   'no-arrival-cost': 'this policy without the arrival cost of long batches',
+  'advantage-batches': "this policy, also forming batches by each variant's estimated advantage",
   'fifo-accurate': 'FIFO, most accurate variant, batches sized to the tightest deadline',
   'fifo-fastest': 'FIFO, fastest variant, batches sized to the tightest deadline',
   'edf-accurate': 'EDF, most accurate variant, batches sized to the tightest deadline',
@@ -96,6 +99,8 @@ export function createSimPolicy(name: PolicyName, options: ResolvedPolicyOptions
       return { ...base, decide: decideWithoutSwapMargin };
     case PolicyName.NoArrivalCost:
       return { ...base, options: Object.freeze({ ...options, anticipateArrivals: false }) };
+    case PolicyName.AdvantageBatches:
+      return { ...base, options: Object.freeze({ ...options, advantageCandidates: true }) };
     // Baselines read profiled accuracy only. They receive profiled estimates, so nothing the
     // SneakPeek model computed reaches them.
     case PolicyName.FifoAccurate:
