@@ -9,8 +9,8 @@
  * Refinement is an asymmetric exponentially weighted mean per batch size: an observation above the
  * planned time pulls it up with weight `w`, one below pulls it down with weight `w (1 − q) / q`.
  * Its fixed point is the `q`-expectile of the observed times, an upper-tail figure like the
- * quantile the profile starts from, so a profile measured once at start follows the device as it
- * warms up, throttles or shares its cores without falling back to the mean.
+ * quantile the profile starts from. A profile measured once at start therefore follows the device
+ * as it warms up, throttles or shares its cores, without falling back to the mean.
  */
 import { latencyMs } from './latency.js';
 import type { LatencyPoint } from './model.js';
