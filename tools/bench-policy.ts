@@ -171,7 +171,8 @@ function parseOptions(argv: readonly string[]): BenchOptions | undefined {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}. Run npm run bench:policy -- --help for the options.`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.replace(/\.+$/, '')}. Run npm run bench:policy -- --help for the options.`);
   }
   if (values.help === true) return undefined;
 

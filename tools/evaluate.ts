@@ -6,7 +6,9 @@
  * written by hand and left alone.
  *
  * Stages: pick the studies (all, or those named with --only); run `npm run sim` for each into
- * results/evaluation/<id>/ (skipped with --reuse when results.json is there); render.
+ * results/evaluation/<id>/ (skipped with --reuse when results exist); render. Each study's tables
+ * also go to docs/evaluation/<id>.json, which is committed, so the summary over every study and
+ * --reuse work in a fresh clone.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -99,8 +101,8 @@ Options:
   --only LIST   studies to run and render, comma-separated, of:
 ${STUDIES.map((study) => `                  ${study.id.padEnd(15)} ${study.title}`).join('\n')}
                 default: every study
-  --reuse       render from results/evaluation/<id>/results.json where it exists instead of
-                simulating again
+  --reuse       render from results/evaluation/<id>/results.json, or from the committed
+                docs/evaluation/<id>.json, where one exists, instead of simulating again
   --jobs N      worker threads passed to npm run sim
                 default: npm run sim's default
   --help        print this text`;
@@ -113,11 +115,17 @@ interface StudyResults {
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { only: { type: 'string' }, reuse: { type: 'boolean' }, jobs: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-  });
+  let values: { only?: string; reuse?: boolean; jobs?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { only: { type: 'string' }, reuse: { type: 'boolean' }, jobs: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RangeError(`${message}${message.endsWith('.') ? '' : '.'} Run npm run evaluate -- --help for the options.`);
+  }
   if (values.help) {
     console.log(HELP);
     return;
@@ -128,6 +136,9 @@ function main(): void {
     if (study === undefined) throw new RangeError(`Unknown study "${id}". Known studies: ${[...known.keys()].join(', ')}.`);
     return study;
   });
+  if (values.jobs !== undefined && !(Number.isInteger(Number(values.jobs)) && Number(values.jobs) >= 1)) {
+    throw new RangeError(`--jobs is "${values.jobs}". Give a whole number of worker threads >= 1.`);
+  }
   const jobs = values.jobs === undefined ? [] : ['--jobs', values.jobs];
 
   mkdirSync(FIGURES, { recursive: true });
@@ -135,24 +146,40 @@ function main(): void {
   for (const study of wanted) {
     const out = join(RESULTS, study.id);
     const resultsFile = join(out, 'results.json');
-    if (!(values.reuse && existsSync(resultsFile))) {
+    if (!(values.reuse && readStudy(study) !== undefined)) {
       const args = ['run', 'sim', '--', ...study.args, ...COMMON_ARGS, ...jobs, '--quiet', '--out', `results/evaluation/${study.id}`];
       console.error(`\n$ npm ${args.join(' ')}`);
       const run = spawnSync('npm', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
       if (run.status !== 0) throw new Error(`npm run sim failed for study "${study.id}" with exit code ${String(run.status)}.`);
     }
-    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as StudyResults;
-    copyFileSync(join(out, 'summary.csv'), join(FIGURES, `${study.id}-summary.csv`));
+    const results = readStudy(study) as StudyResults;
+    if (existsSync(resultsFile)) {
+      copyFileSync(join(out, 'summary.csv'), join(FIGURES, `${study.id}-summary.csv`));
+      const { settings, cells, comparisons, estimators } = results;
+      // Full precision: means such as 0.9245 sit on a rounding edge, so rounded copies print differently.
+      writeFileSync(join(FIGURES, `${study.id}.json`), `${JSON.stringify({ settings, cells, comparisons, estimators })}\n`);
+    }
     page = replaceSection(page, study.id, renderStudy(study, results));
   }
-  const available = STUDIES.filter((study) => existsSync(join(RESULTS, study.id, 'results.json')));
-  page = replaceSection(
-    page,
-    'summary',
-    renderSummary(available.map((study) => ({ study, results: JSON.parse(readFileSync(join(RESULTS, study.id, 'results.json'), 'utf8')) as StudyResults }))),
-  );
+  // The summary covers every study with results, fresh or committed, so a partial run keeps the others.
+  const available = STUDIES.flatMap((study) => {
+    const results = readStudy(study);
+    return results === undefined ? [] : [{ study, results }];
+  });
+  page = replaceSection(page, 'summary', renderSummary(available));
   writeFileSync(PAGE, page);
   console.error(`Rewrote ${PAGE} and the charts under ${FIGURES}.`);
+}
+
+/**
+ * Returns a study's results: the simulator's results.json when it exists, else the summary the
+ * page committed beside its charts (docs/evaluation/<id>.json), else undefined.
+ */
+function readStudy(study: Study): StudyResults | undefined {
+  for (const file of [join(RESULTS, study.id, 'results.json'), join(FIGURES, `${study.id}.json`)]) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StudyResults;
+  }
+  return undefined;
 }
 
 /** Renders one study's generated section and writes its charts. */

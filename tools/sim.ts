@@ -73,12 +73,22 @@ async function main(): Promise<void> {
     progress(`Trace ${data.trace.source}: ${data.trace.rows.length} requests, offered load ${loads[0]}; deadlines given in the file override the range above\n`);
   }
 
+  // The output folder is made before simulating, so a bad --out fails before the work is done.
+  const out = resolve(root, options.out);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--out ${out} cannot be used as a folder (${error instanceof Error ? error.message : String(error)}). Pass a new or existing folder.`);
+  }
+
   // Each cell is one trace shared by every policy; cells run in parallel and merge in grid order.
   const cells = gridCells({ workloads: options.workloads, loads, seeds: options.seeds });
   let done = 0;
   const onCell = (): void => {
     done += 1;
-    progress(`\r${done}/${cells.length} traces simulated with ${options.policies.length} policies each`);
+    const policies = `${options.policies.length} ${options.policies.length === 1 ? 'policy' : 'policies'}`;
+    // Rewrite one line on a terminal; elsewhere, such as a log file, write one line per trace.
+    progress(`${process.stderr.isTTY ? '\r' : ''}${done}/${cells.length} traces simulated with ${policies} each${process.stderr.isTTY ? '' : '\n'}`);
   };
   const perCell: ExperimentResult[] =
     options.jobs === 1
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
           return result;
         })
       : await runCellsInWorkers(data, cells, options.jobs, onCell);
-  progress('\n');
+  if (process.stderr.isTTY) progress('\n');
   const runs: RunRecord[] = perCell.flatMap((result) => result.runs);
   const estimatorRuns: EstimatorRecord[] = perCell.flatMap((result) => result.estimators);
   const elapsedSeconds = (performance.now() - started) / 1000;
@@ -100,8 +110,6 @@ async function main(): Promise<void> {
     console.log(`\n${renderWorkload(workload, summaries, comparisons, estimators)}`);
   }
 
-  const out = resolve(root, options.out);
-  mkdirSync(out, { recursive: true });
   const settings = {
     command: `npm run sim -- ${process.argv.slice(2).join(' ')}`.trim(),
     finishedAt: new Date().toISOString(),

@@ -48,6 +48,8 @@ describe('parseSimOptions', () => {
     [['--workload', 'storm'], '--workload contains "storm"'],
     [['--policies', 'sneakpeek,magic'], '--policies contains "magic"'],
     [['--seeds', '1.5'], '--seeds contains "1.5"'],
+    [['--seeds', '99999999999999999999'], '--seeds contains "99999999999999999999". Give whole numbers from 0 to 9007199254740991'],
+    [['--seeds=-1'], '--seeds contains "-1"'],
     [['--requests', '0'], '--requests is "0"'],
     [['--deadline-range', '8,2'], '--deadline-range is "8,2"'],
     [['--deadline-range', '2'], '--deadline-range is "2"'],

@@ -55,6 +55,14 @@ describe('loadSimInputs', () => {
     );
   });
 
+  it('rejects a manifest passed as the profile', () => {
+    expect(() => loadSimInputs(root, SIM_DEFAULTS.manifest, SIM_DEFAULTS.manifest, ['product'])).toThrow(/--profile .*manifest\.json has no "models" object/);
+  });
+
+  it('rejects a profile passed as the manifest', () => {
+    expect(() => loadSimInputs(root, SIM_DEFAULTS.profile, SIM_DEFAULTS.profile, ['product'])).toThrow(/--manifest .*node-wasm\.json has no "applications" array/);
+  });
+
   it('names a missing profile file', () => {
     expect(() => loadSimInputs(root, SIM_DEFAULTS.manifest, 'models/profiles/none.json', ['product'])).toThrow(UsageError);
   });

@@ -28,7 +28,14 @@ export function loadSimInputs(root: string, manifestOption: string, profileOptio
   const manifestPath = resolve(root, manifestOption);
   const profilePath = resolve(root, profileOption);
   const manifest = readJson<Manifest>(manifestPath, '--manifest', 'Train the models first with npm run train');
+  if (!Array.isArray((manifest as Partial<Manifest>).applications)) {
+    throw new UsageError(`--manifest ${manifestPath} has no "applications" array, so it is not a model manifest. Pass a manifest such as models/manifest.json.`);
+  }
   const profile = readJson<DeviceProfile>(profilePath, '--profile', 'Measure one with npm run measure:node (Node) or npm run measure (Chromium)');
+  const models = (profile as Partial<DeviceProfile>).models;
+  if (typeof models !== 'object' || models === null || Array.isArray(models)) {
+    throw new UsageError(`--profile ${profilePath} has no "models" object, so it is not a device profile. Pass a profile such as models/profiles/node-wasm.json.`);
+  }
   const costs = createCostModel(profile);
 
   const recordedApplications = manifest.applications.filter((application) => application.recordedFile !== undefined);

@@ -201,7 +201,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}. Run npm run sim -- --help for the options.`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.replace(/\.+$/, '')}. Run npm run sim -- --help for the options.`);
   }
   if (values.help === true) return undefined;
 
@@ -219,7 +220,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | undefined
     workloads,
     loads: trace === undefined ? numberList('--load', values.load, [...SIM_DEFAULTS.loads], (value) => value > 0 && value <= MAX_LOAD, `load factors in (0, ${MAX_LOAD}]`) : [],
     policies: policyList(values.policies),
-    seeds: numberList('--seeds', values.seeds, [...SIM_DEFAULTS.seeds], (value) => Number.isInteger(value), 'whole numbers'),
+    seeds: numberList('--seeds', values.seeds, [...SIM_DEFAULTS.seeds], (value) => Number.isSafeInteger(value) && value >= 0, `whole numbers from 0 to ${Number.MAX_SAFE_INTEGER}`),
     requests: singleNumber('--requests', values.requests, SIM_DEFAULTS.requests, (value) => Number.isInteger(value) && value >= 1, 'a whole number >= 1'),
     profile: values.profile ?? SIM_DEFAULTS.profile,
     manifest: values.manifest ?? SIM_DEFAULTS.manifest,
@@ -258,7 +259,7 @@ function checkTraceCombination(trace: string, values: Record<string, unknown>, w
 function nameList(option: string, text: string): string[] {
   const names = text.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) {
-    throw new UsageError(`${option} is "${text}", which has an empty entry. Give names separated by single commas.`);
+    throw new UsageError(`${option} is "${text}", which has an empty entry. Give values separated by single commas.`);
   }
   return [...new Set(names)];
 }

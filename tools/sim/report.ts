@@ -196,7 +196,7 @@ export function renderWorkload(
       const row = [application === '*' ? 'all' : application];
       for (const kind of ESTIMATOR_KINDS) {
         const summary = quality.find((candidate) => candidate.application === application && candidate.estimator === kind);
-        row.push(summary === undefined ? 'n/a' : summary.brier.toFixed(4), summary === undefined ? 'n/a' : summary.ece.toFixed(4));
+        row.push(formatScore(summary?.brier), formatScore(summary?.ece));
       }
       qualityTable.push(row);
     }
@@ -262,6 +262,11 @@ export function cellRow(cell: CellSummary): Record<string, string | number> {
     row[`${name}High`] = interval.high;
   }
   return row;
+}
+
+/** Formats a Brier score or calibration error; 'n/a' where no request of the application ran. */
+function formatScore(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(4);
 }
 
 function withInterval(interval: Interval, digits: number): string {
