@@ -18,25 +18,8 @@ export const MAX_LOAD = 100;
 export const SIM_DEFAULTS = Object.freeze({
   workloads: ['control', 'shift'] as readonly WorkloadKind[],
   loads: [0.5, 1, 2, 3] as readonly number[],
-  policies: [
-    'sneakpeek',
-    'sneakpeek-em',
-    'joint',
-    'profiled',
-    'profiled-deployment',
-    'oracle',
-    'no-batching',
-    'priority-order',
-    'no-swap-margin',
-    'no-arrival-cost',
-    'advantage-batches',
-    'fifo-accurate',
-    'edf-accurate',
-    'edf-fastest',
-    'infaas',
-    'clipper-aimd',
-    'load-switching',
-  ] as readonly PolicyName[],
+  /** Every policy, baselines and ablations included, as the evaluation runs them. */
+  policies: POLICY_NAMES,
   seeds: [1, 2, 3, 4, 5] as readonly number[],
   requests: 2000,
   profile: 'models/profiles/node-wasm.json',
@@ -73,7 +56,7 @@ Options:
                          (applications served together arrive at equal rates)
                          default: ${SIM_DEFAULTS.loads.join(',')}
   --policies LIST        policies, comma-separated, or "all"
-                         default: ${SIM_DEFAULTS.policies.join(',')}
+                         default: all (every policy listed below)
   --seeds LIST           seeds, comma-separated whole numbers; each gives one trace per
                          workload and load, shared by every policy
                          default: ${SIM_DEFAULTS.seeds.join(',')}
