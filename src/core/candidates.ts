@@ -43,8 +43,8 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
   const candidates: Candidate[] = [];
 
   for (const queue of context.applications) {
-    for (const [variantIndex, variant] of queue.variants.entries()) {
-      const estimates = queue.estimates[variantIndex] ?? [];
+    for (let variantIndex = 0; variantIndex < queue.variants.length; variantIndex += 1) {
+      const variant = queue.variants[variantIndex] as VariantState;
       const evictCount = variant.resident
         ? 0
         : evictionCount(
@@ -56,11 +56,11 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
           );
 
       for (const size of variant.sizes) {
-        const candidate = buildCandidate(context, queue, variant, estimates, size, evictCount);
+        const candidate = buildCandidate(context, queue, variantIndex, size, evictCount);
         if (candidate !== undefined) candidates.push(candidate);
       }
       if (context.options.advantageCandidates && queue.variants.length > 1) {
-        candidates.push(...advantageCandidates(context, queue, variantIndex, evictCount));
+        for (const candidate of advantageCandidates(context, queue, variantIndex, evictCount)) candidates.push(candidate);
       }
     }
   }
@@ -74,15 +74,15 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
  */
 function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, variantIndex: number, evictCount: number): Candidate[] {
   const variant = queue.variants[variantIndex] as VariantState;
-  const estimates = queue.estimates[variantIndex] ?? [];
   const count = queue.requests.length;
   const advantage = new Float64Array(count);
   for (let index = 0; index < count; index += 1) {
+    const row = queue.rows[index] as readonly number[];
     let bestOther = 0;
     for (let other = 0; other < queue.variants.length; other += 1) {
-      if (other !== variantIndex) bestOther = Math.max(bestOther, queue.estimates[other]?.[index] ?? 0);
+      if (other !== variantIndex) bestOther = Math.max(bestOther, row[other] ?? 0);
     }
-    advantage[index] = (estimates[index] ?? 0) - bestOther;
+    advantage[index] = (row[variantIndex] ?? 0) - bestOther;
   }
   // Largest advantage first; the deadline order breaks ties.
   const ranked = Array.from({ length: count }, (_, index) => index).sort(
@@ -104,7 +104,7 @@ function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, 
     members.sort((left, right) => left - right);
     if ((members[size - 1] as number) === start + size - 1) continue;
 
-    const candidate = buildCandidate(context, queue, variant, estimates, size, evictCount, members);
+    const candidate = buildCandidate(context, queue, variantIndex, size, evictCount, members);
     if (candidate !== undefined) candidates.push(candidate);
   }
   return candidates;
@@ -163,12 +163,12 @@ export function firstMember(candidate: Candidate): number {
 function buildCandidate(
   context: DecisionContext,
   queue: ApplicationQueue,
-  variant: VariantState,
-  estimates: readonly number[],
+  variantIndex: number,
   size: number,
   evictCount: number,
   members?: readonly number[],
 ): Candidate | undefined {
+  const variant = queue.variants[variantIndex] as VariantState;
   const durationMs = variant.swapMs + (variant.latency[size] ?? 0);
   const finish = context.now + durationMs;
 
@@ -177,19 +177,22 @@ function buildCandidate(
   if (queue.requests.length - start < size) return undefined;
 
   const { graceMs, missPenalty } = context.options;
+  const estimates = queue.estimates[variantIndex] as Float64Array;
   let memberValue = 0;
   for (let position = 0; position < size; position += 1) {
     const index = members === undefined ? start + position : (members[position] as number);
     const weight = queue.weights[index] ?? 0;
-    const deadline = queue.requests[index]?.deadline ?? 0;
+    const deadline = queue.deadlines[index] ?? 0;
     const timeliness = finish <= deadline ? 1 : 1 - (finish - deadline) / graceMs;
     const penalty = finish <= deadline ? 0 : weight * missPenalty;
     memberValue += weight * (estimates[index] ?? 0) * timeliness - penalty;
   }
 
-  const rolloutStart: RolloutStart = members === undefined ? { queue, variant, start, size, durationMs, evictCount } : { queue, variant, start, size, durationMs, evictCount, members };
-  const score = memberValue + rolloutValue(context, rolloutStart) - context.arrivalCost(durationMs);
-  return { ...rolloutStart, finish, memberValue, score };
+  // The candidate is its own roll-out start; its score is filled in once the roll-out is known.
+  const candidate: Candidate = { queue, variant, start, size, durationMs, evictCount, finish, memberValue, score: 0 };
+  if (members !== undefined) candidate.members = members;
+  candidate.score = memberValue + rolloutValue(context, candidate) - context.arrivalCost(durationMs);
+  return candidate;
 }
 
 /** Returns whether `candidate` beats `incumbent`. Any candidate beats none. */
@@ -208,7 +211,7 @@ function isBetter(candidate: Candidate, incumbent: Candidate | undefined, tolera
 }
 
 /** Binary search: the first index whose value is at least `threshold` in an ascending array. */
-function firstAtOrAbove(values: readonly number[], threshold: number): number {
+function firstAtOrAbove(values: Float64Array, threshold: number): number {
   let low = 0;
   let high = values.length;
   while (low < high) {

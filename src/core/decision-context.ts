@@ -1,10 +1,16 @@
 /**
  * The precomputed view of one `SchedulerState` for a policy decision. It validates the state and
  * collects every variant's latency table and swap cost and the requests that must be dropped. It
- * also groups the remaining queue by application, in deadline order, with estimates as flat arrays.
+ * also groups the remaining queue by application, in deadline order, into typed arrays: deadlines,
+ * horizons, ranks, weights, and the estimates both by request (`rows`) and by variant (`estimates`).
  *
  * Building it costs `O(variants × maxBatch + n log n + n × variants of the request's application)`,
- * so the candidate search and its roll-outs can look everything up in constant time.
+ * so the candidate search and its roll-outs can look everything up in constant time. A request's
+ * estimate row is built once and reused by later decisions while its application's variants stay
+ * the same, so most decisions copy numbers instead of reading each request's `estimates` object.
+ *
+ * The file passes 400 lines because validation, the deadline sort and the caches all serve this
+ * one view, and splitting them would spread its invariants over several modules.
  */
 
 import { arrivalCostFunction } from './arrival-cost';
@@ -40,15 +46,22 @@ export interface ApplicationQueue {
   application: string;
   /** Requests in deadline order: deadline, then arrival, then id. */
   requests: QueuedRequest[];
+  /** Deadline of each request, ascending with `requests`. */
+  deadlines: Float64Array;
   /** Latest useful finish of each request, ascending with `requests`. */
-  horizons: number[];
+  horizons: Float64Array;
   /** Position of each request in the deadline order across all applications. */
-  ranks: number[];
-  weights: number[];
+  ranks: Int32Array;
+  weights: Float64Array;
   /** Variants of the application that fit the memory budget, by id. */
   variants: VariantState[];
-  /** `estimates[v][i]`: `Â` of `variants[v]` for `requests[i]`. */
-  estimates: number[][];
+  /**
+   * `rows[i][v]`: `Â` of `variants[v]` for `requests[i]`. Rows are shared with later decisions,
+   * so callers must not modify them.
+   */
+  rows: (readonly number[])[];
+  /** `estimates[v][i]`: the same values by variant, for loops over requests on one variant. */
+  estimates: Float64Array[];
   /** Index into `variants` of the variant the roll-out uses when another application runs. */
   rolloutVariant: number;
 }
@@ -76,13 +89,14 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   validateSchedulerState(state);
 
   const variantStates = buildVariantStates(state, options);
+  const variantKeys = new Map<string, string>();
+  for (const [application, variants] of variantStates) variantKeys.set(application, variants.map((variant) => variant.profile.id).join('\n'));
   const footprints = new Map(state.variants.map((variant) => [variant.id, variant.footprintBytes]));
   const footprintOf = (variantId: string): number => footprints.get(variantId) ?? 0;
 
   // Feasibility: a request that no variant can finish in time, even alone and started now, is dropped.
-  const ordered = [...state.queue].sort(compareDeadlineOrder);
+  const ordered = sortByDeadlineOrder(state.queue);
   const drops: Drop[] = [];
-  const remaining: QueuedRequest[] = [];
   // A request is feasible when its application's quickest lone finish, swap included, is in time.
   const quickestAlone = new Map<string, number>();
   for (const [application, variants] of variantStates) {
@@ -90,14 +104,19 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
     for (const variant of variants) quickest = Math.min(quickest, variant.swapMs + (variant.latency[1] ?? 0));
     quickestAlone.set(application, quickest);
   }
-  for (const request of ordered) {
+  // Feasible requests move down over the dropped ones, so `ordered` ends as the remaining queue.
+  let remainingCount = 0;
+  for (let index = 0; index < ordered.length; index += 1) {
+    const request = ordered[index] as QueuedRequest;
     const horizon = latestUsefulFinish(request.deadline, options.graceMs);
     const feasible = state.now + (quickestAlone.get(request.application) ?? Infinity) <= horizon;
-    if (feasible) remaining.push(request);
+    if (feasible) ordered[remainingCount++] = request;
     else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
   }
+  ordered.length = remainingCount;
+  const remaining = ordered;
 
-  const applications = buildApplicationQueues(remaining, variantStates, state.lastVariant, options);
+  const applications = buildApplicationQueues(remaining, variantStates, variantKeys, state.lastVariant, options);
 
   // Eviction order is the same for every candidate, because it depends only on what stays queued.
   const order = evictionOrder(state.resident, queuedValuesOf(applications));
@@ -108,6 +127,11 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   let residentBytes = 0;
   for (const variantId of state.resident.keys()) residentBytes += footprintOf(variantId);
 
+  let oldestArrival = Infinity;
+  for (let index = 0; index < remaining.length; index += 1) {
+    oldestArrival = Math.min(oldestArrival, (remaining[index] as QueuedRequest).arrival);
+  }
+
   return {
     now: state.now,
     options,
@@ -116,7 +140,7 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
     evictionOrder: order,
     footprintOf,
     residentBytes,
-    oldestArrival: remaining.reduce((oldest, request) => Math.min(oldest, request.arrival), Infinity),
+    oldestArrival,
     swapCredit: (variantId) => state.swapCredit?.get(variantId) ?? 0,
     arrivalCost: options.anticipateArrivals ? arrivalCostFunction(state.traffic, variantStates) : () => 0,
   };
@@ -127,6 +151,59 @@ export function compareDeadlineOrder(left: QueuedRequest, right: QueuedRequest):
   if (left.deadline !== right.deadline) return left.deadline - right.deadline;
   if (left.arrival !== right.arrival) return left.arrival - right.arrival;
   return compareIds(left.id, right.id);
+}
+
+/**
+ * Returns the requests sorted by `compareDeadlineOrder`. Validated ids are unique, so that order is
+ * total and any correct sort gives it. This bottom-up merge sort compares copied deadlines inline
+ * and calls the full comparison only on equal deadlines, which costs far less than one comparator
+ * call per comparison in `Array.prototype.sort`.
+ */
+function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[] {
+  const count = requests.length;
+  const deadlines = new Float64Array(count);
+  let order = new Int32Array(count);
+  let merged = new Int32Array(count);
+  for (let index = 0; index < count; index += 1) {
+    deadlines[index] = (requests[index] as QueuedRequest).deadline;
+    order[index] = index;
+  }
+
+  // Merge sorted runs of `width` pairwise into runs of twice the width. The left run wins ties.
+  for (let width = 1; width < count; width *= 2) {
+    for (let low = 0; low < count; low += 2 * width) {
+      const middle = Math.min(low + width, count);
+      const high = Math.min(low + 2 * width, count);
+      let left = low;
+      let right = middle;
+      let out = low;
+      while (left < middle && right < high) {
+        const leftIndex = order[left] as number;
+        const rightIndex = order[right] as number;
+        const leftDeadline = deadlines[leftIndex] as number;
+        const rightDeadline = deadlines[rightIndex] as number;
+        const rightFirst =
+          rightDeadline < leftDeadline ||
+          (rightDeadline === leftDeadline &&
+            compareDeadlineOrder(requests[rightIndex] as QueuedRequest, requests[leftIndex] as QueuedRequest) < 0);
+        if (rightFirst) {
+          merged[out] = rightIndex;
+          right += 1;
+        } else {
+          merged[out] = leftIndex;
+          left += 1;
+        }
+        out += 1;
+      }
+      while (left < middle) merged[out++] = order[left++] as number;
+      while (right < high) merged[out++] = order[right++] as number;
+    }
+    [order, merged] = [merged, order];
+  }
+
+  const sorted: QueuedRequest[] = new Array<QueuedRequest>(count);
+  for (let position = 0; position < count; position += 1) sorted[position] = requests[order[position] as number] as QueuedRequest;
+  return sorted;
 }
 
 /**
@@ -175,10 +252,12 @@ export function validateSchedulerState(state: SchedulerState): void {
   const requestIds = new Set<string>();
   for (const request of state.queue) {
     validateRequest(request, state.now, variantIdsByApplication, variantKeys);
-    if (requestIds.has(request.id)) {
+    // An id already in the set leaves its size unchanged.
+    const distinct = requestIds.size;
+    requestIds.add(request.id);
+    if (requestIds.size === distinct) {
       throw new RangeError(`Request id "${request.id}" is queued twice. Request ids must be unique.`);
     }
-    requestIds.add(request.id);
   }
 }
 
@@ -207,13 +286,13 @@ function validateRequest(
   variantIdsByApplication: ReadonlyMap<string, readonly string[]>,
   variantKeys: ReadonlyMap<string, string>,
 ): void {
-  const label = `Request "${request.id}"`;
   if (!Number.isFinite(request.arrival) || request.arrival > now) {
-    throw new RangeError(`${label} has arrival ${String(request.arrival)} but now is ${now}. A queued request must have arrived by now.`);
+    throw new RangeError(`Request "${request.id}" has arrival ${String(request.arrival)} but now is ${now}. A queued request must have arrived by now.`);
   }
   const variantKey = variantKeys.get(request.application);
   if (variantKey !== undefined && validatedRequests.get(request) === variantKey) return;
 
+  const label = `Request "${request.id}"`;
   if (!Number.isFinite(request.deadline)) {
     throw new RangeError(`${label} has deadline ${String(request.deadline)}. Give a finite absolute deadline.`);
   }
@@ -286,10 +365,11 @@ function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOption
 function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, number> {
   const values = new Map<string, number>();
   for (const queue of applications) {
-    for (let index = 0; index < queue.variants.length; index += 1) {
+    for (let variantIndex = 0; variantIndex < queue.variants.length; variantIndex += 1) {
       let sum = 0;
-      for (const estimate of queue.estimates[index] as number[]) sum += estimate;
-      values.set((queue.variants[index] as VariantState).profile.id, sum);
+      const column = queue.estimates[variantIndex] as Float64Array;
+      for (let index = 0; index < column.length; index += 1) sum += column[index] as number;
+      values.set((queue.variants[variantIndex] as VariantState).profile.id, sum);
     }
   }
   return values;
@@ -299,40 +379,84 @@ function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, 
 function buildApplicationQueues(
   remaining: readonly QueuedRequest[],
   variantStates: ReadonlyMap<string, VariantState[]>,
+  variantKeys: ReadonlyMap<string, string>,
   lastVariant: ReadonlyMap<string, string>,
   options: ResolvedPolicyOptions,
 ): ApplicationQueue[] {
-  const queues = new Map<string, ApplicationQueue>();
+  // First pass: count each application's requests, in order of its most urgent one.
+  const counts = new Map<string, number>();
+  for (let rank = 0; rank < remaining.length; rank += 1) {
+    const application = (remaining[rank] as QueuedRequest).application;
+    counts.set(application, (counts.get(application) ?? 0) + 1);
+  }
+  const queues = new Map<string, { queue: ApplicationQueue; variantKey: string; count: number }>();
+  for (const [application, count] of counts) {
+    const queue = sizedQueue(application, count, variantStates, lastVariant);
+    queues.set(application, { queue, variantKey: variantKeys.get(application) ?? '', count: 0 });
+  }
 
+  // Second pass: fill the queues in deadline order; each `count` is the next free position.
   for (let rank = 0; rank < remaining.length; rank += 1) {
     const request = remaining[rank] as QueuedRequest;
-    let queue = queues.get(request.application);
-    if (queue === undefined) {
-      const variants = variantStates.get(request.application) ?? [];
-      queue = {
-        application: request.application,
-        requests: [],
-        horizons: [],
-        ranks: [],
-        weights: [],
-        variants,
-        estimates: variants.map(() => []),
-        rolloutVariant: chooseRolloutVariant(variants, lastVariant.get(request.application)),
-      };
-      queues.set(request.application, queue);
-    }
+    const entry = queues.get(request.application);
+    if (entry === undefined) continue;
 
-    queue.requests.push(request);
-    queue.horizons.push(latestUsefulFinish(request.deadline, options.graceMs));
-    queue.ranks.push(rank);
-    queue.weights.push(request.weight);
-    for (let index = 0; index < queue.variants.length; index += 1) {
-      (queue.estimates[index] as number[]).push(request.estimates[(queue.variants[index] as VariantState).profile.id] ?? 0);
-    }
+    const { queue } = entry;
+    const position = entry.count;
+    entry.count += 1;
+    queue.requests[position] = request;
+    queue.deadlines[position] = request.deadline;
+    queue.horizons[position] = latestUsefulFinish(request.deadline, options.graceMs);
+    queue.ranks[position] = rank;
+    queue.weights[position] = request.weight;
+    const row = estimateRow(request, queue.variants, entry.variantKey);
+    queue.rows[position] = row;
+    for (let index = 0; index < row.length; index += 1) (queue.estimates[index] as Float64Array)[position] = row[index] as number;
   }
 
   // Map iteration follows insertion, so applications come in the order of their most urgent request.
-  return [...queues.values()];
+  return Array.from(queues.values(), (entry) => entry.queue);
+}
+
+/**
+ * Returns an application's queue with every per-request array allocated at its final length, so
+ * filling it allocates nothing more.
+ */
+function sizedQueue(
+  application: string,
+  count: number,
+  variantStates: ReadonlyMap<string, VariantState[]>,
+  lastVariant: ReadonlyMap<string, string>,
+): ApplicationQueue {
+  const variants = variantStates.get(application) ?? [];
+  return {
+    application,
+    requests: new Array<QueuedRequest>(count),
+    deadlines: new Float64Array(count),
+    horizons: new Float64Array(count),
+    ranks: new Int32Array(count),
+    weights: new Float64Array(count),
+    variants,
+    rows: new Array<readonly number[]>(count),
+    estimates: variants.map(() => new Float64Array(count)),
+    rolloutVariant: chooseRolloutVariant(variants, lastVariant.get(application)),
+  };
+}
+
+/**
+ * Estimate rows by request, with the variant key (the application's variant ids, joined) they are
+ * aligned with. Queued requests are not changed once queued, so a row stays true while the key does.
+ */
+const estimateRows = new WeakMap<QueuedRequest, { variantKey: string; row: readonly number[] }>();
+
+/** Returns `Â` of each of `variants` for the request, in the order of `variants`. */
+function estimateRow(request: QueuedRequest, variants: readonly VariantState[], variantKey: string): readonly number[] {
+  const cached = estimateRows.get(request);
+  if (cached !== undefined && cached.variantKey === variantKey) return cached.row;
+
+  const row = variants.map((variant) => request.estimates[variant.profile.id] ?? 0);
+  estimateRows.set(request, { variantKey, row });
+  return row;
 }
 
 /** Picks the variant that last ran for the application, or its cheapest (lowest `L(1)`) before it has run. */

@@ -95,10 +95,11 @@ function computePriorities(context: DecisionContext, delayMs: number): Map<strin
     const aloneMs = queue.variants.map((variant) => variant.swapMs + (variant.latency[1] ?? 0));
     for (let index = 0; index < queue.requests.length; index += 1) {
       const horizon = queue.horizons[index] ?? -Infinity;
+      const row = queue.rows[index] as readonly number[];
       let valueNow = 0;
       let valueLater = 0;
       for (let variantIndex = 0; variantIndex < aloneMs.length; variantIndex += 1) {
-        const estimate = queue.estimates[variantIndex]?.[index] ?? 0;
+        const estimate = row[variantIndex] ?? 0;
         const alone = aloneMs[variantIndex] as number;
         if (context.now + alone <= horizon) valueNow = Math.max(valueNow, estimate);
         if (later + alone <= horizon) valueLater = Math.max(valueLater, estimate);

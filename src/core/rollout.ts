@@ -59,8 +59,8 @@ export interface RolloutStart {
 interface Stream {
   queue: ApplicationQueue;
   variant: VariantState;
-  /** Row of `queue.estimates` for `variant`. */
-  estimates: number[];
+  /** Column of `queue.estimates` for `variant`. */
+  estimates: Float64Array;
   cursor: number;
   skipStart: number;
   skipEnd: number;
@@ -73,39 +73,43 @@ interface Stream {
 export function rolloutValue(context: DecisionContext, candidate: RolloutStart): number {
   const { graceMs, missPenalty, dropPenalty } = context.options;
   const streams = openStreams(context, candidate);
-  const members: number[] = [];
 
   let clock = context.now + candidate.durationMs;
   let value = 0;
   for (;;) {
     const stream = mostUrgentStream(streams);
-    if (stream === undefined || (stream.queue.ranks[stream.cursor] ?? Infinity) >= ROLLOUT_WINDOW) break;
+    if (stream === undefined) break;
+    const { queue, variant, estimates } = stream;
+    if ((queue.ranks[stream.cursor] ?? Infinity) >= ROLLOUT_WINDOW) break;
 
     if (stream.loadPending) {
-      clock += stream.variant.profile.loadMs;
+      clock += variant.profile.loadMs;
       stream.loadPending = false;
     }
 
-    // Take up to a full batch of this application's next requests.
-    members.length = 0;
-    const requestCount = stream.queue.requests.length;
-    while (members.length < stream.variant.fullBatch && stream.cursor < requestCount && (stream.queue.ranks[stream.cursor] ?? Infinity) < ROLLOUT_WINDOW) {
-      members.push(stream.cursor);
+    // Take up to a full batch of this application's next requests, then walk them again to value them.
+    const first = stream.cursor;
+    const requestCount = queue.requests.length;
+    let size = 0;
+    while (size < variant.fullBatch && stream.cursor < requestCount && (queue.ranks[stream.cursor] ?? Infinity) < ROLLOUT_WINDOW) {
+      size += 1;
       stream.cursor = skipMembers(stream, stream.cursor + 1);
     }
-    clock += stream.variant.latency[members.length] ?? 0;
+    clock += variant.latency[size] ?? 0;
 
-    for (const index of members) {
-      const weight = stream.queue.weights[index] ?? 0;
-      const estimate = stream.estimates[index] ?? 0;
-      const deadline = stream.queue.requests[index]?.deadline ?? 0;
+    let index = first;
+    for (let served = 0; served < size; served += 1) {
+      const weight = queue.weights[index] ?? 0;
+      const estimate = estimates[index] ?? 0;
+      const deadline = queue.deadlines[index] ?? 0;
       if (clock <= deadline) {
         value += weight * estimate;
-      } else if (clock <= (stream.queue.horizons[index] ?? 0)) {
+      } else if (clock <= (queue.horizons[index] ?? 0)) {
         value += weight * estimate * (1 - (clock - deadline) / graceMs) - weight * missPenalty;
       } else {
         value -= weight * dropPenalty;
       }
+      index = skipMembers(stream, index + 1);
     }
   }
   return value;
@@ -127,7 +131,7 @@ function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[
     const stream: Stream = {
       queue,
       variant,
-      estimates: queue.estimates[variantIndex] ?? [],
+      estimates: queue.estimates[variantIndex] ?? new Float64Array(0),
       cursor: 0,
       skipStart: isCandidateApplication && candidate.members === undefined ? candidate.start : -1,
       skipEnd: isCandidateApplication && candidate.members === undefined ? candidate.start + candidate.size : -1,
@@ -154,7 +158,8 @@ function skipMembers(stream: Stream, index: number): number {
 function mostUrgentStream(streams: readonly Stream[]): Stream | undefined {
   let best: Stream | undefined;
   let bestRank = Infinity;
-  for (const stream of streams) {
+  for (let position = 0; position < streams.length; position += 1) {
+    const stream = streams[position] as Stream;
     if (stream.cursor >= stream.queue.requests.length) continue;
     const rank = stream.queue.ranks[stream.cursor] ?? Infinity;
     if (rank < bestRank) {
