@@ -1,8 +1,8 @@
 /**
  * The precomputed view of one `SchedulerState` for a policy decision. It validates the state and
  * collects every variant's latency table and swap cost and the requests that must be dropped. It
- * also groups the remaining queue by application, in deadline order, into typed arrays: deadlines,
- * horizons, ranks, weights, and the estimates both by request (`rows`) and by variant (`estimates`).
+ * also groups the remaining queue by application, in deadline order: deadlines, horizons, ranks and
+ * weights as typed arrays, and the estimates both by request (`rows`) and by variant (`estimates`).
  *
  * Building it costs `O(variants × maxBatch + n log n + n × variants of the request's application)`,
  * so the candidate search and its roll-outs can look everything up in constant time. A request's
@@ -98,25 +98,29 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   const ordered = sortByDeadlineOrder(state.queue);
   const drops: Drop[] = [];
   // A request is feasible when its application's quickest lone finish, swap included, is in time.
-  const quickestAlone = new Map<string, number>();
+  // The pass also counts each application's feasible requests, which sizes its queue's arrays.
+  const feasibility = new Map<string, { quickestAloneMs: number; remaining: number }>();
   for (const [application, variants] of variantStates) {
     let quickest = Infinity;
     for (const variant of variants) quickest = Math.min(quickest, variant.swapMs + (variant.latency[1] ?? 0));
-    quickestAlone.set(application, quickest);
+    feasibility.set(application, { quickestAloneMs: quickest, remaining: 0 });
   }
   // Feasible requests move down over the dropped ones, so `ordered` ends as the remaining queue.
   let remainingCount = 0;
   for (let index = 0; index < ordered.length; index += 1) {
     const request = ordered[index] as QueuedRequest;
     const horizon = latestUsefulFinish(request.deadline, options.graceMs);
-    const feasible = state.now + (quickestAlone.get(request.application) ?? Infinity) <= horizon;
-    if (feasible) ordered[remainingCount++] = request;
-    else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
+    const application = feasibility.get(request.application);
+    const feasible = application !== undefined && state.now + application.quickestAloneMs <= horizon;
+    if (feasible) {
+      ordered[remainingCount++] = request;
+      application.remaining += 1;
+    } else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
   }
   ordered.length = remainingCount;
   const remaining = ordered;
 
-  const applications = buildApplicationQueues(remaining, variantStates, variantKeys, state.lastVariant, options);
+  const applications = buildApplicationQueues(remaining, feasibility, variantStates, variantKeys, state.lastVariant, options);
 
   // Eviction order is the same for every candidate, because it depends only on what stays queued.
   const order = evictionOrder(state.resident, queuedValuesOf(applications));
@@ -155,9 +159,9 @@ export function compareDeadlineOrder(left: QueuedRequest, right: QueuedRequest):
 
 /**
  * Returns the requests sorted by `compareDeadlineOrder`. Validated ids are unique, so that order is
- * total and any correct sort gives it. This bottom-up merge sort compares copied deadlines inline
- * and calls the full comparison only on equal deadlines, which costs far less than one comparator
- * call per comparison in `Array.prototype.sort`.
+ * total and any correct sort gives it. This sort (insertion sort of short runs, then bottom-up
+ * merges) compares copied deadlines and calls `compareDeadlineOrder` only on equal deadlines, so
+ * most comparisons read a typed array instead of two request objects.
  */
 function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[] {
   const count = requests.length;
@@ -169,8 +173,22 @@ function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[
     order[index] = index;
   }
 
+  // Insertion-sort short runs first, which takes fewer steps than merging from runs of 1.
+  for (let low = 0; low < count; low += INSERTION_RUN) {
+    const high = Math.min(low + INSERTION_RUN, count);
+    for (let next = low + 1; next < high; next += 1) {
+      const moving = order[next] as number;
+      let slot = next;
+      while (slot > low && comesBefore(requests, deadlines, moving, order[slot - 1] as number)) {
+        order[slot] = order[slot - 1] as number;
+        slot -= 1;
+      }
+      order[slot] = moving;
+    }
+  }
+
   // Merge sorted runs of `width` pairwise into runs of twice the width. The left run wins ties.
-  for (let width = 1; width < count; width *= 2) {
+  for (let width = INSERTION_RUN; width < count; width *= 2) {
     for (let low = 0; low < count; low += 2 * width) {
       const middle = Math.min(low + width, count);
       const high = Math.min(low + 2 * width, count);
@@ -180,13 +198,7 @@ function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[
       while (left < middle && right < high) {
         const leftIndex = order[left] as number;
         const rightIndex = order[right] as number;
-        const leftDeadline = deadlines[leftIndex] as number;
-        const rightDeadline = deadlines[rightIndex] as number;
-        const rightFirst =
-          rightDeadline < leftDeadline ||
-          (rightDeadline === leftDeadline &&
-            compareDeadlineOrder(requests[rightIndex] as QueuedRequest, requests[leftIndex] as QueuedRequest) < 0);
-        if (rightFirst) {
+        if (comesBefore(requests, deadlines, rightIndex, leftIndex)) {
           merged[out] = rightIndex;
           right += 1;
         } else {
@@ -204,6 +216,17 @@ function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[
   const sorted: QueuedRequest[] = new Array<QueuedRequest>(count);
   for (let position = 0; position < count; position += 1) sorted[position] = requests[order[position] as number] as QueuedRequest;
   return sorted;
+}
+
+/** Length of the runs that `sortByDeadlineOrder` sorts by insertion before merging. */
+const INSERTION_RUN = 8;
+
+/** Returns whether request `first` comes strictly before request `second` in the deadline order. */
+function comesBefore(requests: readonly QueuedRequest[], deadlines: Float64Array, first: number, second: number): boolean {
+  const firstDeadline = deadlines[first] as number;
+  const secondDeadline = deadlines[second] as number;
+  if (firstDeadline !== secondDeadline) return firstDeadline < secondDeadline;
+  return compareDeadlineOrder(requests[first] as QueuedRequest, requests[second] as QueuedRequest) < 0;
 }
 
 /**
@@ -378,28 +401,23 @@ function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, 
 /** Groups the remaining requests (already in deadline order) by application. */
 function buildApplicationQueues(
   remaining: readonly QueuedRequest[],
+  counts: ReadonlyMap<string, { remaining: number }>,
   variantStates: ReadonlyMap<string, VariantState[]>,
   variantKeys: ReadonlyMap<string, string>,
   lastVariant: ReadonlyMap<string, string>,
   options: ResolvedPolicyOptions,
 ): ApplicationQueue[] {
-  // First pass: count each application's requests, in order of its most urgent one.
-  const counts = new Map<string, number>();
-  for (let rank = 0; rank < remaining.length; rank += 1) {
-    const application = (remaining[rank] as QueuedRequest).application;
-    counts.set(application, (counts.get(application) ?? 0) + 1);
-  }
+  // Each `count` is the next free position in its queue, whose arrays `counts` sized.
   const queues = new Map<string, { queue: ApplicationQueue; variantKey: string; count: number }>();
-  for (const [application, count] of counts) {
-    const queue = sizedQueue(application, count, variantStates, lastVariant);
-    queues.set(application, { queue, variantKey: variantKeys.get(application) ?? '', count: 0 });
-  }
-
-  // Second pass: fill the queues in deadline order; each `count` is the next free position.
   for (let rank = 0; rank < remaining.length; rank += 1) {
     const request = remaining[rank] as QueuedRequest;
-    const entry = queues.get(request.application);
-    if (entry === undefined) continue;
+    let entry = queues.get(request.application);
+    if (entry === undefined) {
+      const size = counts.get(request.application)?.remaining ?? 0;
+      const queue = sizedQueue(request.application, size, variantStates, lastVariant);
+      entry = { queue, variantKey: variantKeys.get(request.application) ?? '', count: 0 };
+      queues.set(request.application, entry);
+    }
 
     const { queue } = entry;
     const position = entry.count;
