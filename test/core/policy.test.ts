@@ -479,6 +479,13 @@ describe('decide input validation', () => {
     expect(() => decide(state, makeOptions())).toThrow(message);
   });
 
+  it('rejects one request object queued twice', () => {
+    const request = makeRequest({ id: 'q', estimates: bothEstimates });
+    const state = makeState({ queue: [request, request], variants: [small, large], resident: ['small', 'large'] });
+
+    expect(() => decide(state, makeOptions())).toThrow(/Request id "q" is queued twice/);
+  });
+
   it('rejects a resident variant that is not in the state', () => {
     const state = makeState({ queue: [], variants: [small], resident: ['ghost'] });
 
