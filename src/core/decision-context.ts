@@ -89,8 +89,6 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   validateSchedulerState(state);
 
   const variantStates = buildVariantStates(state, options);
-  const variantKeys = new Map<string, string>();
-  for (const [application, variants] of variantStates) variantKeys.set(application, variants.map((variant) => variant.profile.id).join('\n'));
   const footprints = new Map(state.variants.map((variant) => [variant.id, variant.footprintBytes]));
   const footprintOf = (variantId: string): number => footprints.get(variantId) ?? 0;
 
@@ -99,28 +97,32 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   const drops: Drop[] = [];
   // A request is feasible when its application's quickest lone finish, swap included, is in time.
   // The pass also counts each application's feasible requests, which sizes its queue's arrays.
-  const feasibility = new Map<string, { quickestAloneMs: number; remaining: number }>();
+  const groups = new Map<string, ApplicationGroup>();
   for (const [application, variants] of variantStates) {
     let quickest = Infinity;
     for (const variant of variants) quickest = Math.min(quickest, variant.swapMs + (variant.latency[1] ?? 0));
-    feasibility.set(application, { quickestAloneMs: quickest, remaining: 0 });
+    const variantKey = variantKeyOf(variants.map((variant) => variant.profile.id));
+    groups.set(application, { application, variants, variantKey, quickestAloneMs: quickest, remaining: 0, queue: undefined, filled: 0 });
   }
-  // Feasible requests move down over the dropped ones, so `ordered` ends as the remaining queue.
+  // Feasible requests move down over the dropped ones, so `ordered` ends as the remaining queue,
+  // and `groupOf[rank]` is the group of `ordered[rank]`.
+  const groupOf = new Array<ApplicationGroup>(ordered.length);
   let remainingCount = 0;
   for (let index = 0; index < ordered.length; index += 1) {
     const request = ordered[index] as QueuedRequest;
     const horizon = latestUsefulFinish(request.deadline, options.graceMs);
-    const application = feasibility.get(request.application);
-    const feasible = application !== undefined && state.now + application.quickestAloneMs <= horizon;
+    const group = groups.get(request.application);
+    const feasible = group !== undefined && state.now + group.quickestAloneMs <= horizon;
     if (feasible) {
+      groupOf[remainingCount] = group;
       ordered[remainingCount++] = request;
-      application.remaining += 1;
+      group.remaining += 1;
     } else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
   }
   ordered.length = remainingCount;
   const remaining = ordered;
 
-  const applications = buildApplicationQueues(remaining, feasibility, variantStates, variantKeys, state.lastVariant, options);
+  const applications = buildApplicationQueues(remaining, groupOf, state.lastVariant, options);
 
   // Eviction order is the same for every candidate, because it depends only on what stays queued.
   const order = evictionOrder(state.resident, queuedValuesOf(applications));
@@ -270,7 +272,7 @@ export function validateSchedulerState(state: SchedulerState): void {
     variantIdsByApplication.set(variant.application, ids);
   }
   const variantKeys = new Map<string, string>();
-  for (const [application, ids] of variantIdsByApplication) variantKeys.set(application, ids.join('\n'));
+  for (const [application, ids] of variantIdsByApplication) variantKeys.set(application, variantKeyOf(ids));
 
   const requestIds = new Set<string>();
   for (const request of state.queue) {
@@ -294,6 +296,27 @@ function validateVariantForPolicy(variant: VariantProfile): void {
   if (!Number.isFinite(variant.loadMs) || variant.loadMs < 0) {
     throw new RangeError(`Variant "${variant.id}" has loadMs ${String(variant.loadMs)}. Give a finite load cost >= 0.`);
   }
+}
+
+/**
+ * Variant keys (an application's variant ids, joined) seen so far, each mapped to itself. An equal
+ * key built at a later decision is replaced by the stored string, so the per-request caches below
+ * compare keys by reference instead of character by character.
+ */
+const variantKeyStrings = new Map<string, string>();
+
+/** Number of distinct variant keys kept; past it the store starts over. */
+const MAX_VARIANT_KEYS = 256;
+
+/** Returns the key of a list of variant ids, the same string for equal lists. */
+function variantKeyOf(ids: readonly string[]): string {
+  const key = ids.join('\n');
+  const known = variantKeyStrings.get(key);
+  if (known !== undefined) return known;
+
+  if (variantKeyStrings.size >= MAX_VARIANT_KEYS) variantKeyStrings.clear();
+  variantKeyStrings.set(key, key);
+  return key;
 }
 
 /**
@@ -398,42 +421,55 @@ function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, 
   return values;
 }
 
-/** Groups the remaining requests (already in deadline order) by application. */
+/** One application's feasibility figures and, once its first request is grouped, its queue. */
+interface ApplicationGroup {
+  application: string;
+  variants: VariantState[];
+  /** The variants' ids, joined: the key of the estimate rows cached for the application. */
+  variantKey: string;
+  /** Quickest lone finish over the variants, swap included, from now. */
+  quickestAloneMs: number;
+  /** Number of feasible requests, which sizes the queue's arrays. */
+  remaining: number;
+  queue: ApplicationQueue | undefined;
+  /** Next free position in `queue`. */
+  filled: number;
+}
+
+/**
+ * Groups the remaining requests (already in deadline order) by application; `groupOf[rank]` is the
+ * group of `remaining[rank]`.
+ */
 function buildApplicationQueues(
   remaining: readonly QueuedRequest[],
-  counts: ReadonlyMap<string, { remaining: number }>,
-  variantStates: ReadonlyMap<string, VariantState[]>,
-  variantKeys: ReadonlyMap<string, string>,
+  groupOf: readonly ApplicationGroup[],
   lastVariant: ReadonlyMap<string, string>,
   options: ResolvedPolicyOptions,
 ): ApplicationQueue[] {
-  // Each `count` is the next free position in its queue, whose arrays `counts` sized.
-  const queues = new Map<string, { queue: ApplicationQueue; variantKey: string; count: number }>();
+  // Queues are created at their application's most urgent request, so they come in that order.
+  const queues: ApplicationQueue[] = [];
   for (let rank = 0; rank < remaining.length; rank += 1) {
     const request = remaining[rank] as QueuedRequest;
-    let entry = queues.get(request.application);
-    if (entry === undefined) {
-      const size = counts.get(request.application)?.remaining ?? 0;
-      const queue = sizedQueue(request.application, size, variantStates, lastVariant);
-      entry = { queue, variantKey: variantKeys.get(request.application) ?? '', count: 0 };
-      queues.set(request.application, entry);
+    const group = groupOf[rank] as ApplicationGroup;
+    let queue = group.queue;
+    if (queue === undefined) {
+      queue = sizedQueue(group.application, group.remaining, group.variants, lastVariant);
+      group.queue = queue;
+      queues.push(queue);
     }
 
-    const { queue } = entry;
-    const position = entry.count;
-    entry.count += 1;
+    const position = group.filled;
+    group.filled += 1;
     queue.requests[position] = request;
     queue.deadlines[position] = request.deadline;
     queue.horizons[position] = latestUsefulFinish(request.deadline, options.graceMs);
     queue.ranks[position] = rank;
     queue.weights[position] = request.weight;
-    const row = estimateRow(request, queue.variants, entry.variantKey);
+    const row = estimateRow(request, queue.variants, group.variantKey);
     queue.rows[position] = row;
     for (let index = 0; index < row.length; index += 1) (queue.estimates[index] as Float64Array)[position] = row[index] as number;
   }
-
-  // Map iteration follows insertion, so applications come in the order of their most urgent request.
-  return Array.from(queues.values(), (entry) => entry.queue);
+  return queues;
 }
 
 /**
@@ -443,10 +479,9 @@ function buildApplicationQueues(
 function sizedQueue(
   application: string,
   count: number,
-  variantStates: ReadonlyMap<string, VariantState[]>,
+  variants: VariantState[],
   lastVariant: ReadonlyMap<string, string>,
 ): ApplicationQueue {
-  const variants = variantStates.get(application) ?? [];
   return {
     application,
     requests: new Array<QueuedRequest>(count),

@@ -24,7 +24,7 @@
  */
 
 import { chooseCandidate, enumerateCandidates, firstMember, memberIds, type Candidate } from './candidates';
-import { buildDecisionContext, type DecisionContext } from './decision-context';
+import { buildDecisionContext, type DecisionContext, type VariantState } from './decision-context';
 import type { Action, Decision, QueuedRequest, RunAction, SchedulerState, WaitAction } from './model';
 import type { ResolvedPolicyOptions } from './policy-options';
 
@@ -89,20 +89,31 @@ function toRunAction(context: DecisionContext, best: Candidate): RunAction {
  */
 function computePriorities(context: DecisionContext, delayMs: number): Map<string, number> {
   const priorities = new Map<string, number>();
-  const later = context.now + delayMs;
+  const { now } = context;
+  const later = now + delayMs;
 
   for (const queue of context.applications) {
-    const aloneMs = queue.variants.map((variant) => variant.swapMs + (variant.latency[1] ?? 0));
+    // A variant counts for `V_q(x)` when `x + L(1) + swap` is within the request's horizon; these
+    // are the two finishes, per variant, computed once per application.
+    const variantCount = queue.variants.length;
+    const finishNow = new Float64Array(variantCount);
+    const finishLater = new Float64Array(variantCount);
+    for (let variantIndex = 0; variantIndex < variantCount; variantIndex += 1) {
+      const variant = queue.variants[variantIndex] as VariantState;
+      const alone = variant.swapMs + (variant.latency[1] ?? 0);
+      finishNow[variantIndex] = now + alone;
+      finishLater[variantIndex] = later + alone;
+    }
+
     for (let index = 0; index < queue.requests.length; index += 1) {
       const horizon = queue.horizons[index] ?? -Infinity;
       const row = queue.rows[index] as readonly number[];
       let valueNow = 0;
       let valueLater = 0;
-      for (let variantIndex = 0; variantIndex < aloneMs.length; variantIndex += 1) {
+      for (let variantIndex = 0; variantIndex < variantCount; variantIndex += 1) {
         const estimate = row[variantIndex] ?? 0;
-        const alone = aloneMs[variantIndex] as number;
-        if (context.now + alone <= horizon) valueNow = Math.max(valueNow, estimate);
-        if (later + alone <= horizon) valueLater = Math.max(valueLater, estimate);
+        if ((finishNow[variantIndex] as number) <= horizon) valueNow = Math.max(valueNow, estimate);
+        if ((finishLater[variantIndex] as number) <= horizon) valueLater = Math.max(valueLater, estimate);
       }
       priorities.set((queue.requests[index] as QueuedRequest).id, (queue.weights[index] ?? 0) * (valueNow - valueLater));
     }

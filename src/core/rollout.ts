@@ -62,6 +62,8 @@ interface Stream {
   /** Column of `queue.estimates` for `variant`. */
   estimates: Float64Array;
   cursor: number;
+  /** Number of the queue's requests inside the roll-out window: a prefix, as ranks ascend. */
+  windowEnd: number;
   skipStart: number;
   skipEnd: number;
   /** Members chosen out of deadline order, which the roll-out skips; null when the range applies. */
@@ -79,8 +81,7 @@ export function rolloutValue(context: DecisionContext, candidate: RolloutStart):
   for (;;) {
     const stream = mostUrgentStream(streams);
     if (stream === undefined) break;
-    const { queue, variant, estimates } = stream;
-    if ((queue.ranks[stream.cursor] ?? Infinity) >= ROLLOUT_WINDOW) break;
+    const { queue, variant, estimates, windowEnd } = stream;
 
     if (stream.loadPending) {
       clock += variant.profile.loadMs;
@@ -89,9 +90,8 @@ export function rolloutValue(context: DecisionContext, candidate: RolloutStart):
 
     // Take up to a full batch of this application's next requests, then walk them again to value them.
     const first = stream.cursor;
-    const requestCount = queue.requests.length;
     let size = 0;
-    while (size < variant.fullBatch && stream.cursor < requestCount && (queue.ranks[stream.cursor] ?? Infinity) < ROLLOUT_WINDOW) {
+    while (size < variant.fullBatch && stream.cursor < windowEnd) {
       size += 1;
       stream.cursor = skipMembers(stream, stream.cursor + 1);
     }
@@ -133,6 +133,7 @@ function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[
       variant,
       estimates: queue.estimates[variantIndex] ?? new Float64Array(0),
       cursor: 0,
+      windowEnd: firstRankAtOrAbove(queue.ranks, ROLLOUT_WINDOW),
       skipStart: isCandidateApplication && candidate.members === undefined ? candidate.start : -1,
       skipEnd: isCandidateApplication && candidate.members === undefined ? candidate.start + candidate.size : -1,
       skipSet: isCandidateApplication && candidate.members !== undefined ? new Set(candidate.members) : null,
@@ -154,13 +155,25 @@ function skipMembers(stream: Stream, index: number): number {
   return index === stream.skipStart ? stream.skipEnd : index;
 }
 
-/** Returns the stream whose next request comes first in the deadline order, if any remains. */
+/** Binary search: the first index whose rank is at least `threshold` in an ascending array. */
+function firstRankAtOrAbove(ranks: Int32Array, threshold: number): number {
+  let low = 0;
+  let high = ranks.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ranks[middle] as number) < threshold) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Returns the stream whose next request comes first in the deadline order, if any remains in the window. */
 function mostUrgentStream(streams: readonly Stream[]): Stream | undefined {
   let best: Stream | undefined;
   let bestRank = Infinity;
   for (let position = 0; position < streams.length; position += 1) {
     const stream = streams[position] as Stream;
-    if (stream.cursor >= stream.queue.requests.length) continue;
+    if (stream.cursor >= stream.windowEnd) continue;
     const rank = stream.queue.ranks[stream.cursor] ?? Infinity;
     if (rank < bestRank) {
       best = stream;
