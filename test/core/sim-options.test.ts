@@ -45,6 +45,8 @@ describe('parseSimOptions', () => {
     [['--load', '1,101'], '--load contains "101". Give load factors in (0, 100]'],
     [['--load', 'Infinity'], '--load contains "Infinity"'],
     [['--load', 'heavy'], '--load contains "heavy"'],
+    [['--load', '0x2'], '--load contains "0x2"'],
+    [['--requests', '1e400'], '--requests is "1e400"'],
     [['--workload', 'storm'], '--workload contains "storm"'],
     [['--policies', 'sneakpeek,magic'], '--policies contains "magic"'],
     [['--seeds', '1.5'], '--seeds contains "1.5"'],

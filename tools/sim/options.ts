@@ -282,7 +282,7 @@ function policyList(text: string | undefined): PolicyName[] {
 function numberList(option: string, text: string | undefined, fallback: number[], valid: (value: number) => boolean, expected: string): number[] {
   if (text === undefined) return fallback;
   const values = nameList(option, text).map((entry) => {
-    const value = Number(entry);
+    const value = decimalNumber(entry);
     if (!Number.isFinite(value) || !valid(value)) {
       throw new UsageError(`${option} contains "${entry}". Give ${expected}, comma-separated, for example ${fallback.join(',')}.`);
     }
@@ -293,9 +293,15 @@ function numberList(option: string, text: string | undefined, fallback: number[]
 
 function singleNumber(option: string, text: string | undefined, fallback: number, valid: (value: number) => boolean, expected: string): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) {
+  const value = decimalNumber(text);
+  if (!Number.isFinite(value) || !valid(value)) {
     throw new UsageError(`${option} is "${text}". Give ${expected} (default ${fallback}).`);
   }
   return value;
+}
+
+/** Parses a decimal number such as 2, 0.5 or 1e3; anything else, hexadecimal included, gives NaN. */
+function decimalNumber(text: string): number {
+  const trimmed = text.trim();
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
 }
