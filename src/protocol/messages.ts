@@ -31,6 +31,8 @@ export interface SchedulerConfig {
   ortWasmBase?: string;
   swapMargin: number;
   maxQueueDelayMs: number;
+  /** Whether the policy also forms candidates by estimated advantage (`advantageCandidates`). */
+  advantageCandidates: boolean;
   /** Warm runs per batch size when measuring latency profiles at start. */
   profileRuns: number;
   /** Variant ids to serve; undefined serves every variant in the manifest. */

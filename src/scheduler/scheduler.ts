@@ -118,6 +118,7 @@ export class Scheduler implements SchedulerApi {
       memoryBudgetBytes: config.memoryBudgetBytes,
       swapMargin: config.swapMargin,
       maxQueueDelayMs: config.maxQueueDelayMs,
+      advantageCandidates: config.advantageCandidates,
       // The sizes start-up profiling measures. Any other size would run padded to the next of
       // them at the same cost, so planning only these loses nothing and keeps decisions cheap.
       batchSizes: PROFILED_BATCH_SIZES,

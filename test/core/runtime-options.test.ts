@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+
+import { resolveRuntimeOptions, type RuntimeOptions } from '../../src/client/options';
+
+const BASE = 'http://127.0.0.1:4173/';
+
+describe('resolveRuntimeOptions advantageCandidates', () => {
+  it('is off by default', () => {
+    expect(resolveRuntimeOptions({}, BASE).advantageCandidates).toBe(false);
+  });
+
+  it('passes true to the scheduler', () => {
+    expect(resolveRuntimeOptions({ advantageCandidates: true }, BASE).advantageCandidates).toBe(true);
+  });
+
+  it('rejects a value that is not a boolean', () => {
+    const options = { advantageCandidates: 'yes' } as unknown as RuntimeOptions;
+    expect(() => resolveRuntimeOptions(options, BASE)).toThrow('Option advantageCandidates is "yes"; pass true or false.');
+  });
+});
