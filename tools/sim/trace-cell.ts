@@ -6,11 +6,13 @@
  */
 
 import { createSimPolicy } from '../../src/core/baselines/catalog.js';
-import { mostAccurateVariant } from '../../src/core/simulator/applications.js';
 import {
   applicationCapacity,
+  deadlineRangeMs,
   deviceReference,
+  labelPlanFor,
   scoreEstimators,
+  traceOfStreams,
   type ExperimentResult,
   type GridCell,
   type RunRecord,
@@ -19,12 +21,10 @@ import {
 import { summarizeRun } from '../../src/core/simulator/run-metrics.js';
 import type { SimApplication, SimRequest } from '../../src/core/simulator/sim-model.js';
 import { simulate } from '../../src/core/simulator/simulator.js';
-import { buildTrace } from '../../src/core/simulator/trace.js';
-import { indexRecords, LabelPlanKind } from '../../src/core/workloads/label-mix.js';
-import { shiftPlanFor } from '../../src/core/workloads/shift-plans.js';
+import { indexRecords } from '../../src/core/workloads/label-mix.js';
 import type { TraceRow } from '../../src/core/workloads/trace-file.js';
 import { planTraceStream } from '../../src/core/workloads/trace-plan.js';
-import { mergeStreams, usesShiftPlan, type WorkloadKind } from '../../src/core/workloads/workload-plan.js';
+import type { WorkloadKind } from '../../src/core/workloads/workload-plan.js';
 import type { CellSpec } from './cell-spec.js';
 
 /** Builds the simulated trace of a trace file's rows under one workload's label plan and one seed. */
@@ -33,29 +33,14 @@ export function buildFileTrace(settings: Omit<TraceSettings, 'requestsPerApplica
   const streams = settings.applications.map((application) =>
     planTraceStream(rows, {
       application: application.id,
-      labelPlan: usesShiftPlan(workload)
-        ? shiftPlanFor({
-            classes: application.classes,
-            validationMix: application.validationMix,
-            bestRecall: mostAccurateVariant(application).recall,
-            test: application.recorded.test,
-          })
-        : { kind: LabelPlanKind.Mix, name: 'validation mix', mix: application.validationMix },
+      labelPlan: labelPlanFor(application, workload),
       records: indexRecords(application.recorded.test, application.classes.length),
-      deadlineRangeMs: [settings.deadlineRange[0] * referenceLatencyMs, settings.deadlineRange[1] * referenceLatencyMs],
+      deadlineRangeMs: deadlineRangeMs(settings, referenceLatencyMs),
       weight: application.weight,
       seed,
     }),
   );
-
-  return buildTrace({
-    applications: settings.applications,
-    arrivals: mergeStreams(streams),
-    costs: settings.costs,
-    seed,
-    jointOptions: settings.jointOptions,
-    trackerOptions: settings.trackerOptions,
-  });
+  return traceOfStreams(settings, streams, seed);
 }
 
 /** Builds one cell's trace from the file's rows, scores the estimators on it and runs every policy on it. */

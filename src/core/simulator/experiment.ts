@@ -25,9 +25,9 @@ import type { ResolvedPriorTrackerOptions } from '../estimation/prior-tracker.js
 import type { ResolvedPolicyOptions } from '../policy-options.js';
 import { createSimPolicy, type PolicyName } from '../baselines/catalog.js';
 import type { ResolvedBurstOptions } from '../workloads/arrivals.js';
-import { indexRecords, LabelPlanKind } from '../workloads/label-mix.js';
+import { indexRecords, LabelPlanKind, type LabelPlan } from '../workloads/label-mix.js';
 import { shiftPlanFor } from '../workloads/shift-plans.js';
-import { isBursty, mergeStreams, planStream, usesShiftPlan, type WorkloadKind } from '../workloads/workload-plan.js';
+import { isBursty, mergeStreams, planStream, usesShiftPlan, type PlannedArrival, type WorkloadKind } from '../workloads/workload-plan.js';
 import { mostAccurateVariant } from './applications.js';
 import type { CostModel } from './device-costs.js';
 import { summarizeRun, type RunSummary } from './run-metrics.js';
@@ -126,30 +126,40 @@ export function buildWorkloadTrace(settings: TraceSettings, workload: WorkloadKi
   if (!Number.isFinite(load) || load <= 0) throw new RangeError(`Load factor is ${String(load)}. Use a positive number such as 1 (capacity of the most accurate variant).`);
 
   const { ratePerMs, referenceLatencyMs } = deviceReference(settings.applications);
-  const streams = settings.applications.map((application) => {
-    const records = indexRecords(application.recorded.test, application.classes.length);
-    const labelPlan = usesShiftPlan(workload)
-      ? shiftPlanFor({
-          classes: application.classes,
-          validationMix: application.validationMix,
-          bestRecall: mostAccurateVariant(application).recall,
-          test: application.recorded.test,
-        })
-      : { kind: LabelPlanKind.Mix, name: 'validation mix', mix: application.validationMix };
-
-    return planStream({
+  const streams = settings.applications.map((application) =>
+    planStream({
       application: application.id,
       count: settings.requestsPerApplication,
       ratePerMs: load * ratePerMs,
       bursts: isBursty(workload) ? settings.bursts : undefined,
-      labelPlan,
-      records,
-      deadlineRangeMs: [settings.deadlineRange[0] * referenceLatencyMs, settings.deadlineRange[1] * referenceLatencyMs],
+      labelPlan: labelPlanFor(application, workload),
+      records: indexRecords(application.recorded.test, application.classes.length),
+      deadlineRangeMs: deadlineRangeMs(settings, referenceLatencyMs),
       weight: application.weight,
       seed,
-    });
-  });
+    }),
+  );
+  return traceOfStreams(settings, streams, seed);
+}
 
+/** Returns the label plan a workload gives an application: its shift plan, or the validation mix. */
+export function labelPlanFor(application: SimApplication, workload: WorkloadKind): LabelPlan {
+  if (!usesShiftPlan(workload)) return { kind: LabelPlanKind.Mix, name: 'validation mix', mix: application.validationMix };
+  return shiftPlanFor({
+    classes: application.classes,
+    validationMix: application.validationMix,
+    bestRecall: mostAccurateVariant(application).recall,
+    test: application.recorded.test,
+  });
+}
+
+/** Returns the range of relative deadlines in milliseconds: the settings' multiples of the reference latency. */
+export function deadlineRangeMs(settings: Pick<TraceSettings, 'deadlineRange'>, referenceLatencyMs: number): [number, number] {
+  return [settings.deadlineRange[0] * referenceLatencyMs, settings.deadlineRange[1] * referenceLatencyMs];
+}
+
+/** Merges per-application streams of planned arrivals and builds the simulated trace from them. */
+export function traceOfStreams(settings: Omit<TraceSettings, 'requestsPerApplication' | 'deadlineRange' | 'bursts'>, streams: readonly (readonly PlannedArrival[])[], seed: number): SimRequest[] {
   return buildTrace({
     applications: settings.applications,
     arrivals: mergeStreams(streams),
