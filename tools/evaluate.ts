@@ -1,9 +1,9 @@
 /**
- * `npm run evaluate`: runs every simulation of docs/evaluation.md with `npm run sim`, then writes
- * the page's generated parts from the results: the tables between `<!-- evaluate:begin ID -->` and
- * `<!-- evaluate:end ID -->` markers, one SVG chart per study and workload under
- * docs/evaluation/, and each study's summary CSV beside the charts. The prose around the markers is
- * written by hand and left alone.
+ * `npm run evaluate`: runs every simulation of docs/evaluation.md with `npm run sim`. It then
+ * writes the page's generated parts from the results: the tables between
+ * `<!-- evaluate:begin ID -->` and `<!-- evaluate:end ID -->` markers, one SVG chart per study and
+ * workload under docs/evaluation/, and each study's summary CSV beside the charts. The prose
+ * around the markers is written by hand and left alone.
  *
  * Stages: pick the studies (all, or those named with --only); run `npm run sim` for each into
  * results/evaluation/<id>/ (skipped with --reuse when results exist); render. Each study's tables
@@ -131,7 +131,7 @@ function main(): void {
     return;
   }
   const known = new Map(STUDIES.map((study) => [study.id, study]));
-  const wanted = values.only === undefined ? STUDIES : values.only.split(',').map((id) => {
+  const selected = values.only === undefined ? STUDIES : values.only.split(',').map((id) => {
     const study = known.get(id.trim());
     if (study === undefined) throw new RangeError(`Unknown study "${id}". Known studies: ${[...known.keys()].join(', ')}.`);
     return study;
@@ -143,7 +143,7 @@ function main(): void {
 
   mkdirSync(FIGURES, { recursive: true });
   let page = readFileSync(PAGE, 'utf8');
-  for (const study of wanted) {
+  for (const study of selected) {
     const out = join(RESULTS, study.id);
     const resultsFile = join(out, 'results.json');
     if (!(values.reuse && readStudy(study) !== undefined)) {

@@ -1,7 +1,7 @@
 /**
  * Recent traffic per application, for the policy's arrival cost: the arrival rate and the relative
  * deadlines of the last requests that joined the queue. The live scheduler and the simulator both
- * keep one `TrafficTracker` and pass its snapshot in `SchedulerState.traffic`, so the policy sees
+ * keep one `TrafficTracker` and pass its snapshot in `SchedulerState.traffic`, so the policy reads
  * the same figures under both clocks.
  */
 

@@ -22,7 +22,7 @@ const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../c
 
 /**
  * Variants served: every product variant and one weather variant, so each state stays small. The
- * budget of 13,400,000 bytes holds the large product CNN (12,876,080 bytes, estimated) beside the
+ * budget of 13,400,000 bytes fits the large product CNN (12,876,080 bytes, estimated) beside the
  * weather MLP, but not the product MLP as well, so the start-up preload leaves the product MLP out
  * and a switch to a cheaper product variant needs a load.
  */

@@ -137,7 +137,7 @@ describe('preloadOrder', () => {
     expect(preloadOrder(variants, 10_000)).toEqual(['b-large', 'a-large', 'a-small', 'b-small']);
   });
 
-  it('falls back to a smaller variant for an application whose best does not fit', () => {
+  it('covers an application with a smaller variant', () => {
     // b-large takes 500; a-large (600) would exceed 800, so a-small covers application a.
     expect(preloadOrder(variants, 800)).toEqual(['b-large', 'a-small', 'b-small']);
   });

@@ -20,7 +20,7 @@ describe('renderPlot', () => {
     ],
   };
 
-  it('draws one line per series with an error bar only where the interval exists', () => {
+  it('draws lines and interval error bars', () => {
     const svg = renderPlot(spec);
     expect(svg.match(/<path d="M/g)).toHaveLength(2);
     expect(svg.match(/<g aria-label="/g)).toHaveLength(2);

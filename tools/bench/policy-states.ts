@@ -200,7 +200,7 @@ function uniformIn(random: Random, low: number, high: number): number {
   return low + random.uniform() * (high - low);
 }
 
-/** A seeded random stream for the states of one queue length. */
+/** Returns a seeded random stream for the states of one queue length. */
 export function stateRandom(seed: number, size: number): Random {
   return createRandom(seed * 1_000_003 + size);
 }

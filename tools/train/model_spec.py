@@ -13,7 +13,7 @@ class ModelSpec:
 
     `build` receives the application's normalisation arguments (for example the training
     split's mean and standard deviation) and returns an untrained model. `class_weights`, when
-    set, holds one cross-entropy weight per class in output order; None trains unweighted.
+    set, contains one cross-entropy weight per class in output order; None trains unweighted.
     """
 
     id: str

@@ -1,0 +1,42 @@
+// Bad input that the commands check in their main functions, run as a user would run them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const folder = mkdtempSync(join(tmpdir(), 'command-errors-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function run(script: string, args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('command errors', () => {
+  it('sim rejects an --out file', () => {
+    const file = join(folder, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const result = run('tools/sim.ts', ['--apps', 'weather', '--requests', '10', '--seeds', '1', '--load', '1', '--policies', 'sneakpeek', '--quiet', '--out', file]);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run sim: --out ${file} cannot be used as a folder`);
+  });
+
+  it('evaluate rejects zero jobs', () => {
+    const result = run('tools/evaluate.ts', ['--jobs', '0']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('npm run evaluate: --jobs is "0". Give a whole number of worker threads >= 1.');
+  });
+
+  it('evaluate rejects an unknown option', () => {
+    const result = run('tools/evaluate.ts', ['--frobnicate']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--frobnicate'. Run npm run evaluate -- --help for the options.");
+  });
+});
