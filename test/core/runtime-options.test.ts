@@ -18,3 +18,20 @@ describe('resolveRuntimeOptions advantageCandidates', () => {
     expect(() => resolveRuntimeOptions(options, BASE)).toThrow('Option advantageCandidates is "yes"; pass true or false.');
   });
 });
+
+describe('resolveRuntimeOptions profile', () => {
+  it('uses stored profiles by default', () => {
+    expect(resolveRuntimeOptions({}, BASE).profileMode).toBe('auto');
+  });
+
+  it('passes "always" to the scheduler', () => {
+    expect(resolveRuntimeOptions({ profile: 'always' }, BASE).profileMode).toBe('always');
+  });
+
+  it('rejects an unknown mode', () => {
+    const options = { profile: 'never' } as unknown as RuntimeOptions;
+    expect(() => resolveRuntimeOptions(options, BASE)).toThrow(
+      'Option profile is "never"; pass "auto" to use stored profiles or "always" to measure every model.',
+    );
+  });
+});
