@@ -59,10 +59,14 @@ def footprint_paragraph(example, max_batch: int) -> list:
     footprint = example.footprint
     return [
         f"Footprint estimates (`maxBatch` {max_batch}) are the ONNX initializer bytes plus the input and every",
-        f"tensor a graph node produces at batch size {max_batch} in float32, with shapes from ONNX shape",
-        "inference. They ignore runtime workspace, allocator padding and buffer reuse, so they are",
-        f"estimates, not measurements. For `{example.spec.id}`: {footprint['initializerBytes']:,} bytes of",
-        f"initializers plus {footprint['activationBytes']:,} bytes of activations.",
+        f"tensor a graph node produces at batch size {max_batch}, with shapes from ONNX shape inference and 4",
+        "bytes per element (float32; the few int64 outputs of Constant nodes count 4 bytes per element",
+        "too). Every tensor counts as live at once, as if onnxruntime-web reused no buffer, and runtime",
+        "workspace and allocator padding are left out, so the figures are estimates, not measurements.",
+        "The runtime keeps the estimates of its resident variants within its memory budget; SneakPeek",
+        "models run on WASM in the scheduler worker and do not count against it. For",
+        f"`{example.spec.id}`: {footprint['initializerBytes']:,} bytes of initializers plus",
+        f"{footprint['activationBytes']:,} bytes of activations.",
     ]
 
 
