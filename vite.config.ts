@@ -46,6 +46,13 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 1024,
+    // The app, and the page `npm run bench:runtime` drives.
+    rolldownOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        benchRuntime: resolve(import.meta.dirname, 'bench/runtime.html'),
+      },
+    },
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { host: '127.0.0.1', headers: isolationHeaders },

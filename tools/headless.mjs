@@ -8,16 +8,21 @@ import { chromium } from '@playwright/test';
 import { preview } from 'vite';
 import { chromiumArgs, chromiumPath, root } from './ensure.mjs';
 
-/** Starts the preview server; resolves with its base URL and a function that stops it. */
-export async function servePreview(port = 4173) {
-  const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: false } });
+/**
+ * Starts the preview server; resolves with its base URL and a function that stops it.
+ * @param {number} [port] first port to try; the next free one is taken if it is in use
+ * @param {string} [outDir] folder of the build to serve, relative to the repository; default dist
+ */
+export async function servePreview(port = 4173, outDir = 'dist') {
+  const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: false } });
   const url = server.resolvedUrls?.local[0];
   if (url === undefined) throw new Error('Vite preview started without a local URL; check that port is free.');
   return { url, close: () => server.close() };
 }
 
-export async function launchChromium() {
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+/** @param {string[]} [extraArgs] Chromium flags added to `chromiumArgs` */
+export async function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: [...chromiumArgs, ...extraArgs] });
 }
 
 /**
