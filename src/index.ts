@@ -1,5 +1,6 @@
 /** The public API of the runtime. */
-export { createRuntime, runtimeClock, Runtime, OutcomeEvent, ProgressEvent, type RequestInit } from './client/runtime.js';
+export { createRuntime, runtimeClock, Runtime, OutcomeEvent, ProgressEvent, FaultEvent, type RequestInit } from './client/runtime.js';
+export { QueueFullError } from './core/admission.js';
 export type { RuntimeOptions } from './client/options.js';
 export type {
   Outcome,
@@ -9,8 +10,17 @@ export type {
   StartupProgress,
   ReadyInfo,
   MeasuredProfile,
+  SneakPeekProfile,
+  ProfileReport,
+  ProfileMode,
   Provider,
+  FaultReport,
+  FaultInjection,
+  RuntimeWarning,
+  RejectionCounts,
 } from './protocol/messages.js';
+export { FaultKind, InjectedFault } from './protocol/messages.js';
 export type { Manifest } from './core/manifest.js';
 export type { DecisionRecord, RecordedDecision, SerializedDecision, SerializedState } from './core/decision-record.js';
 export { DropReason } from './core/model.js';
+export { ProfileSource } from './core/stored-profile.js';

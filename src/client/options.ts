@@ -2,9 +2,10 @@
  * Options of `createRuntime`, in three parts: what a caller may pass (with defaults documented),
  * the resolved form, and the one function that fills defaults and validates.
  */
+import { DEFAULT_MAX_QUEUED_REQUESTS } from '../core/admission.js';
 import { MAX_RECORDED_DECISIONS } from '../core/decision-record.js';
 import type { Manifest } from '../core/manifest.js';
-import type { ProviderPreference, SchedulerConfig } from '../protocol/messages.js';
+import type { ProfileMode, ProviderPreference, SchedulerConfig } from '../protocol/messages.js';
 
 export interface RuntimeOptions {
   /**
@@ -47,10 +48,19 @@ export interface RuntimeOptions {
    */
   advantageCandidates?: boolean;
   /**
-   * Timed runs per batch size when measuring latency profiles at start.
+   * Timed runs per batch size when measuring latency profiles at start. A stored profile measured
+   * with fewer runs is measured again.
    * @default 3
    */
   profileRuns?: number;
+  /**
+   * When to measure at start. `'auto'` reads each model's profile from IndexedDB when one was
+   * stored for this provider, device, browser, onnxruntime-web version and model hash, and
+   * measures the rest; `'always'` measures every model and replaces what is stored. Profiles live
+   * in the database `${storeName}-profiles`.
+   * @default 'auto'
+   */
+  profile?: ProfileMode;
   /**
    * Variant ids to serve, for pinning a variant (a fixed-variant baseline, a test of one model);
    * every variant of the manifest when omitted. Each id must exist in the manifest.
@@ -68,6 +78,21 @@ export interface RuntimeOptions {
    * @default 0
    */
   recordDecisions?: number;
+  /**
+   * Most accepted requests without an outcome yet (estimating, queued or in a running batch).
+   * `submit()` rejects a request beyond it with a `QueueFullError`, leaving accepted work
+   * untouched. The default holds about 33 MB of input at the largest input here (4,096 floats),
+   * and is far more than a device serves before typical deadlines pass.
+   * @default 2000
+   */
+  maxQueuedRequests?: number;
+  /**
+   * Least time, in milliseconds, the watchdog waits for a call to the inference worker (a batch, a
+   * load, an eviction) before it takes the worker for hung, replaces it and queues the batch's
+   * requests again. It waits 10 times the profiled duration when that is longer.
+   * @default 10000
+   */
+  inferenceTimeoutMs?: number;
 }
 
 const DEFAULTS = Object.freeze({
@@ -78,11 +103,15 @@ const DEFAULTS = Object.freeze({
   maxQueueDelayMs: 0,
   advantageCandidates: false,
   profileRuns: 3,
+  profile: 'auto' as ProfileMode,
   storeName: 'sneakpeek-models',
   recordDecisions: 0,
+  maxQueuedRequests: DEFAULT_MAX_QUEUED_REQUESTS,
+  inferenceTimeoutMs: 10_000,
 });
 
 const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm'];
+const PROFILE_MODES: readonly ProfileMode[] = ['auto', 'always'];
 
 /** Fills defaults, resolves URLs against `base` and validates every option. */
 export function resolveRuntimeOptions(options: RuntimeOptions, base: string): SchedulerConfig {
@@ -110,11 +139,24 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
   if (!Number.isInteger(profileRuns) || profileRuns < 1) {
     throw new RangeError(`Option profileRuns is ${profileRuns}; pass a whole number ≥ 1.`);
   }
+  const profileMode = options.profile ?? DEFAULTS.profile;
+  if (!PROFILE_MODES.includes(profileMode)) {
+    throw new RangeError(`Option profile is ${JSON.stringify(profileMode)}; pass "auto" to use stored profiles or "always" to measure every model.`);
+  }
   const recordDecisions = options.recordDecisions ?? DEFAULTS.recordDecisions;
   if (!Number.isInteger(recordDecisions) || recordDecisions < 0 || recordDecisions > MAX_RECORDED_DECISIONS) {
     throw new RangeError(
       `Option recordDecisions is ${String(recordDecisions)}; pass a whole number of decisions from 0 (off) to ${MAX_RECORDED_DECISIONS}.`,
     );
+  }
+
+  const maxQueuedRequests = options.maxQueuedRequests ?? DEFAULTS.maxQueuedRequests;
+  if (!Number.isInteger(maxQueuedRequests) || maxQueuedRequests < 1) {
+    throw new RangeError(`Option maxQueuedRequests is ${String(maxQueuedRequests)}; pass a whole number of requests ≥ 1 (default ${DEFAULTS.maxQueuedRequests}).`);
+  }
+  const inferenceTimeoutMs = options.inferenceTimeoutMs ?? DEFAULTS.inferenceTimeoutMs;
+  if (typeof inferenceTimeoutMs !== 'number' || !Number.isFinite(inferenceTimeoutMs) || inferenceTimeoutMs <= 0) {
+    throw new RangeError(`Option inferenceTimeoutMs is ${String(inferenceTimeoutMs)}; pass a positive number of milliseconds (default ${DEFAULTS.inferenceTimeoutMs}).`);
   }
 
   let manifestUrl: string;
@@ -132,8 +174,11 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
     maxQueueDelayMs,
     advantageCandidates,
     profileRuns,
+    profileMode,
     storeName: options.storeName ?? DEFAULTS.storeName,
     decisionRecordLimit: recordDecisions,
+    maxQueuedRequests,
+    inferenceTimeoutMs,
   };
   if (options.manifest !== undefined) config.manifest = options.manifest;
   if (options.variants !== undefined) {

@@ -4,10 +4,14 @@
  */
 import * as Comlink from 'comlink';
 import type { DecisionRecord } from '../core/decision-record.js';
+import { QueueFullError } from '../core/admission.js';
 import { checkDeadline, checkInput, checkWeight } from '../core/request-checks.js';
 import type {
   ApplicationInfo,
+  FaultInjection,
+  FaultReport,
   Outcome,
+  ProfileReport,
   ReadyInfo,
   RuntimeStats,
   SchedulerApi,
@@ -52,9 +56,21 @@ export class ProgressEvent extends Event {
   }
 }
 
+/**
+ * A fault the runtime met and what it did: a lost WebGPU device (it continues on WASM) or a lost
+ * inference worker (it started a new one). Fired after recovery, or after giving up.
+ */
+export class FaultEvent extends Event {
+  static readonly eventName = 'fault';
+  constructor(readonly report: FaultReport) {
+    super(FaultEvent.eventName);
+  }
+}
+
 interface RuntimeEventMap {
   outcome: OutcomeEvent;
   progress: ProgressEvent;
+  fault: FaultEvent;
 }
 
 export class Runtime extends EventTarget {
@@ -64,6 +80,10 @@ export class Runtime extends EventTarget {
   private nextId = 0;
   /** Set by the first `dispose()` call. */
   private disposal: Promise<void> | undefined;
+  /** Requests `submit()` rejected as invalid before they reached the scheduler. */
+  private invalidRejections = 0;
+  /** Rejecters of `reprofile()` calls in flight, called when the runtime is disposed. */
+  private readonly reprofiling = new Set<(error: Error) => void>();
 
   /** @internal Use `createRuntime`. */
   constructor(
@@ -75,9 +95,34 @@ export class Runtime extends EventTarget {
     this.applications = new Map(ready.applications.map((application) => [application.id, application]));
   }
 
-  /** Submits one request; resolves with its outcome, rejects if the request is not accepted. */
+  /**
+   * Submits one request; resolves with its outcome. Rejects if the request is not accepted: a
+   * `TypeError` or `RangeError` naming an invalid field, or a `QueueFullError` when
+   * `maxQueuedRequests` requests are already open.
+   */
   async submit(init: RequestInit): Promise<Outcome> {
     if (this.disposal !== undefined) throw new Error('This runtime is disposed; create a new one with createRuntime().');
+    let message: SubmitMessage;
+    try {
+      message = this.prepare(init);
+    } catch (error) {
+      this.invalidRejections++;
+      throw error;
+    }
+
+    const id = message.id;
+    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
+    try {
+      await this.send(message);
+    } catch (error) {
+      this.pending.delete(id);
+      throw error;
+    }
+    return outcome;
+  }
+
+  /** Validates a request and builds its message for the scheduler; throws naming the invalid field. */
+  private prepare(init: RequestInit): SubmitMessage {
     if (typeof init !== 'object' || init === null) {
       throw new TypeError(`submit() takes a request object such as { application, input }, got ${String(init)}.`);
     }
@@ -97,15 +142,7 @@ export class Runtime extends EventTarget {
     checkWeight(weight);
     const id = init.id ?? this.unusedId();
     if (this.pending.has(id)) throw new RangeError(`Request id "${id}" is already in use by an open request; give each request a unique id.`);
-
-    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
-    try {
-      await this.send({ id, application: application.id, input, arrival, deadline, weight });
-    } catch (error) {
-      this.pending.delete(id);
-      throw error;
-    }
-    return outcome;
+    return { id, application: application.id, input, arrival, deadline, weight };
   }
 
   /** Queues one request for the next `submitMany` call, made once the current task ends. */
@@ -134,10 +171,25 @@ export class Runtime extends EventTarget {
     });
   }
 
-  /** Returns the runtime's counters; rejects once the runtime is disposed. */
-  stats(): Promise<RuntimeStats> {
-    if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; read stats() before dispose().'));
-    return this.scheduler.stats();
+  /**
+   * Returns the runtime's counters; rejects once the runtime is disposed. `accepted` equals
+   * `completed` plus every `dropped` count plus `open` in every result.
+   */
+  async stats(): Promise<RuntimeStats> {
+    if (this.disposal !== undefined) throw new Error('This runtime is disposed; read stats() before dispose().');
+    const stats = await this.scheduler.stats();
+    stats.rejected.invalid += this.invalidRejections;
+    return stats;
+  }
+
+  /**
+   * Fault-injection hook for tests of recovery: destroys the WebGPU device, terminates the
+   * inference worker or throws inside it, at once or during the next `batches` batches (see
+   * `InjectedFault`). It breaks the runtime on purpose; never call it outside tests.
+   */
+  injectFault(injection: FaultInjection): Promise<void> {
+    if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; inject faults into a running runtime.'));
+    return this.scheduler.injectFault(injection);
   }
 
   /**
@@ -148,6 +200,23 @@ export class Runtime extends EventTarget {
   decisionRecord(): Promise<DecisionRecord> {
     if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; read decisionRecord() before dispose().'));
     return this.scheduler.decisionRecord();
+  }
+
+  /**
+   * Measures every variant and SneakPeek model again, stores the new profiles in IndexedDB and
+   * resolves with them; `ready.profiles` keeps the start-up figures. Serving pauses while it runs:
+   * the batch in flight finishes, then every resident variant is evicted so its load cost can be
+   * measured, and the same variants are loaded again at the end. Requests queued or submitted
+   * meanwhile wait, and those whose deadlines can no longer be met are dropped as
+   * `deadline-infeasible`. Progress arrives as `progress` events of stage `'profile'`. Concurrent
+   * calls share one measurement. Rejects once the runtime is disposed, also when disposed midway.
+   */
+  reprofile(): Promise<ProfileReport> {
+    if (this.disposal !== undefined) return Promise.reject(new Error('This runtime is disposed; call reprofile() before dispose().'));
+    return new Promise<ProfileReport>((resolve, reject) => {
+      this.reprofiling.add(reject);
+      this.scheduler.reprofile().then(resolve, reject).finally(() => this.reprofiling.delete(reject));
+    });
   }
 
   /**
@@ -164,6 +233,8 @@ export class Runtime extends EventTarget {
     const unsent = this.outgoing;
     this.outgoing = [];
     for (const entry of unsent) entry.reject(new Error(`Request "${entry.message.id}" was not accepted: the runtime is being disposed.`));
+    // A measurement in flight would never answer once the workers stop.
+    for (const reject of this.reprofiling) reject(new Error('reprofile() did not finish: the runtime was disposed.'));
 
     try {
       await this.scheduler.dispose();
@@ -220,6 +291,7 @@ export async function createRuntime(
       onProgress?.(progress);
       runtime?.dispatchEvent(new ProgressEvent(progress));
     },
+    onFault: (report: FaultReport) => runtime?.dispatchEvent(new FaultEvent(report)),
   });
 
   try {
@@ -235,7 +307,7 @@ export async function createRuntime(
 /** Rebuilds a rejection sent as plain data, keeping the error's name (RangeError, TypeError, ...). */
 function rebuildError(result: SubmitResult | undefined): Error {
   if (result === undefined || result.accepted) return new Error('The scheduler returned no result for a submitted request; this is a bug.');
-  const constructors: Record<string, ErrorConstructor> = { RangeError, TypeError };
+  const constructors: Record<string, new (message: string) => Error> = { RangeError, TypeError, QueueFullError };
   return new (constructors[result.errorName] ?? Error)(result.message);
 }
 

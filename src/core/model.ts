@@ -16,6 +16,16 @@ export const DropReason = {
   InferenceFailed: 'inference-failed',
   /** The runtime was disposed while the request was queued. */
   RuntimeDisposed: 'runtime-disposed',
+  /**
+   * The request's batch was lost with the WebGPU device, and its deadline had passed by the time
+   * it could be queued again (or it had already been retried once).
+   */
+  DeviceLost: 'device-lost',
+  /**
+   * The inference worker crashed or stopped answering while running the request's batch, and the
+   * deadline had passed by the time it could be queued again, or it had already been retried once.
+   */
+  WorkerLost: 'worker-lost',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 

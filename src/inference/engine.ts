@@ -6,26 +6,43 @@
  * - At most one `run()` is in flight per session: calls queue on the session's own chain.
  * - If the first WebGPU session cannot be created, the engine falls back to WASM for that and every
  *   later session, and records why in the provider note.
+ * - Once the WebGPU device is lost, `load()` and `run()` reject with a `GpuDeviceLostError`, and so
+ *   does a run in flight when it is lost, so no output computed on a lost device is returned.
+ *   onnxruntime-web 1.31.1 (the JSEP build) never settles a run in flight when the device is lost
+ *   (its read-back `mapAsync` rejects inside the suspended WASM call, and Chromium reports that as
+ *   an uncaught error), keeps the lost device for the life of the worker and never requests
+ *   another. So a run races `GPUDevice.lost`, and recovering means a new worker (the scheduler's
+ *   job).
  */
 import * as ort from 'onnxruntime-web';
 import type {
+  FaultInjection,
   InferenceApi,
   LoadModelMessage,
   ProviderInfo,
   ProviderPreference,
   RunResult,
 } from '../protocol/messages.js';
-import { Provider } from '../protocol/messages.js';
+import { DEVICE_LOST_ERROR, InjectedFault, Provider } from '../protocol/messages.js';
 
 /** The part of the WebGPU API the engine reads; TypeScript's DOM library does not declare it. */
 interface GpuAdapterInfoLike {
   vendor?: string;
   architecture?: string;
+  device?: string;
+  description?: string;
   isFallbackAdapter?: boolean;
 }
 interface GpuLike {
   requestAdapter(): Promise<{ info?: GpuAdapterInfoLike; isFallbackAdapter?: boolean } | null>;
 }
+interface GpuDeviceLike {
+  readonly lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/** How long a failed WebGPU run waits for `GPUDevice.lost` to settle before it is taken for an ordinary failure. */
+const DEVICE_LOSS_GRACE_MS = 250;
 
 interface LoadedSession {
   session: ort.InferenceSession;
@@ -41,6 +58,12 @@ export class InferenceEngine implements InferenceApi {
   private provider: Provider = Provider.Wasm;
   private providerNote = 'not initialised';
   private readonly sessions = new Map<string, LoadedSession>();
+  /** The GPUDevice onnxruntime-web created, once a WebGPU session exists. */
+  private device: GpuDeviceLike | undefined;
+  /** Reason and message of the device loss, once `device.lost` has resolved. */
+  private deviceLoss: string | undefined;
+  /** A fault to inject during each of the next `remaining` runs (test hook). */
+  private armedFault: { fault: InjectedFault; remaining: number } | undefined;
 
   async init(preference: ProviderPreference, ortWasmBase: string | undefined): Promise<ProviderInfo> {
     if (ortWasmBase !== undefined) ort.env.wasm.wasmPaths = ortWasmBase;
@@ -59,6 +82,7 @@ export class InferenceEngine implements InferenceApi {
       );
     }
     const started = performance.now();
+    this.throwIfDeviceLost(message.modelId, 'session creation');
 
     let session: ort.InferenceSession;
     try {
@@ -73,6 +97,8 @@ export class InferenceEngine implements InferenceApi {
       });
     }
 
+    if (this.provider === Provider.WebGpu) await this.watchDevice();
+
     const loaded: LoadedSession = {
       session,
       inputName: message.inputName,
@@ -83,8 +109,14 @@ export class InferenceEngine implements InferenceApi {
     };
     this.sessions.set(message.modelId, loaded);
 
-    for (const batchSize of message.warmupBatchSizes) {
-      await this.run(message.modelId, new Float32Array(batchSize * loaded.recordSize), batchSize);
+    try {
+      for (const batchSize of message.warmupBatchSizes) {
+        await this.queueRun(message.modelId, new Float32Array(batchSize * loaded.recordSize), batchSize, false);
+      }
+    } catch (error) {
+      // A session that failed its warm-up is not loaded: release it so a later load can retry.
+      await this.evict(message.modelId).catch(() => undefined);
+      throw error;
     }
     return performance.now() - started;
   }
@@ -100,6 +132,11 @@ export class InferenceEngine implements InferenceApi {
   }
 
   run(modelId: string, input: Float32Array, batchSize: number): Promise<RunResult> {
+    return this.queueRun(modelId, input, batchSize, true);
+  }
+
+  /** Queues a run on the session's chain; `scheduled` marks a batch of requests, not a warm-up run. */
+  private queueRun(modelId: string, input: Float32Array, batchSize: number, scheduled: boolean): Promise<RunResult> {
     const loaded = this.sessions.get(modelId);
     if (loaded === undefined) {
       return Promise.reject(new RangeError(`Model "${modelId}" is not loaded in the inference worker; load it before running it.`));
@@ -112,7 +149,7 @@ export class InferenceEngine implements InferenceApi {
       );
     }
 
-    const result = loaded.tail.catch(() => undefined).then(() => this.runNow(modelId, loaded, input, batchSize));
+    const result = loaded.tail.catch(() => undefined).then(() => this.runNow(modelId, loaded, input, batchSize, scheduled));
     loaded.tail = result;
     return result;
   }
@@ -125,18 +162,40 @@ export class InferenceEngine implements InferenceApi {
     return { provider: this.provider, note: this.providerNote };
   }
 
-  private async runNow(modelId: string, loaded: LoadedSession, input: Float32Array, batchSize: number): Promise<RunResult> {
+  injectFault(injection: FaultInjection): void {
+    const batches = injection.batches ?? 0;
+    if (!Number.isInteger(batches) || batches < 0) {
+      throw new RangeError(`Fault injection batches is ${String(batches)}; pass 0 to inject at once or a whole number of batches.`);
+    }
+    if (injection.fault === InjectedFault.DestroyDevice && this.provider !== Provider.WebGpu) {
+      throw new RangeError(`Fault "${injection.fault}" needs the WebGPU provider, but this inference worker runs on ${this.provider}.`);
+    }
+    if (batches === 0) this.inject(injection.fault);
+    else this.armedFault = { fault: injection.fault, remaining: batches };
+  }
+
+  private async runNow(modelId: string, loaded: LoadedSession, input: Float32Array, batchSize: number, scheduled: boolean): Promise<RunResult> {
+    const step = `run of a batch of ${batchSize}`;
+    this.throwIfDeviceLost(modelId, step);
     const tensor = new ort.Tensor('float32', input, [batchSize, ...loaded.recordShape]);
     const started = performance.now();
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      outputs = await loaded.session.run({ [loaded.inputName]: tensor });
+      const running = loaded.session.run({ [loaded.inputName]: tensor });
+      if (scheduled) this.injectArmedFault();
+      outputs = await this.unlessDeviceLost(running);
     } catch (error) {
-      throw wrapOrtError(error, modelId, this.provider, `run of a batch of ${batchSize}`);
+      if (await this.deviceLostWithin(DEVICE_LOSS_GRACE_MS)) throw deviceLostError(modelId, step, this.deviceLoss!, error);
+      throw wrapOrtError(error, modelId, this.provider, step);
     } finally {
       tensor.dispose();
     }
     const runMs = performance.now() - started;
+    // A run that returns after the device was lost may have read back buffers the loss cleared.
+    if (this.deviceLoss !== undefined) {
+      for (const value of Object.values(outputs)) value.dispose();
+      throw deviceLostError(modelId, step, this.deviceLoss, undefined);
+    }
 
     const output = outputs[loaded.outputName];
     if (output === undefined) {
@@ -150,6 +209,76 @@ export class InferenceEngine implements InferenceApi {
       throw new RangeError(`Model "${modelId}" returned ${data.length} values for a batch of ${batchSize}; expected a whole row per record.`);
     }
     return { output: data, classCount, runMs };
+  }
+
+  /** Starts watching the GPUDevice onnxruntime-web created for its WebGPU backend. */
+  private async watchDevice(): Promise<void> {
+    // onnxruntime-web 1.31.1 (JSEP) stores the device as a plain value once its WebGPU backend is
+    // initialised; the declared type is a promise, so await covers both.
+    const device = (await (ort.env.webgpu.device as unknown)) as GpuDeviceLike | undefined;
+    if (device === undefined || device === this.device) return;
+    this.device = device;
+    void device.lost.then((info) => {
+      this.deviceLoss = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
+    });
+  }
+
+  private throwIfDeviceLost(modelId: string, step: string): void {
+    if (this.deviceLoss !== undefined && this.provider === Provider.WebGpu) throw deviceLostError(modelId, step, this.deviceLoss, undefined);
+  }
+
+  /** Settles as `running` does, or rejects as soon as the WebGPU device is lost. */
+  private unlessDeviceLost<T>(running: Promise<T>): Promise<T> {
+    const device = this.device;
+    if (device === undefined || this.provider !== Provider.WebGpu) return running;
+    // The run is abandoned on loss; its own failure, if it ever comes, needs no handling.
+    running.catch(() => undefined);
+    const lost = device.lost.then((info): never => {
+      throw new Error(`GPUDevice.lost resolved (${info.reason ?? 'unknown'}: ${info.message || 'no message'}) while the run was in flight`);
+    });
+    return Promise.race([running, lost]);
+  }
+
+  /** Resolves true when the device is or becomes lost within `graceMs`; false on WASM. */
+  private async deviceLostWithin(graceMs: number): Promise<boolean> {
+    if (this.device === undefined || this.provider !== Provider.WebGpu) return false;
+    if (this.deviceLoss !== undefined) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const lost = await Promise.race([
+      this.device.lost.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    // `deviceLoss` is set by the handler watchDevice() attached first, before this race settles.
+    return lost;
+  }
+
+  private injectArmedFault(): void {
+    if (this.armedFault === undefined) return;
+    const { fault } = this.armedFault;
+    if (--this.armedFault.remaining === 0) this.armedFault = undefined;
+    this.inject(fault);
+  }
+
+  private inject(fault: InjectedFault): void {
+    switch (fault) {
+      case InjectedFault.DestroyDevice:
+        if (this.device === undefined) throw new RangeError('Fault "destroy-device" needs a WebGPU session to exist first; load a variant before injecting it.');
+        this.device.destroy();
+        return;
+      case InjectedFault.ThrowInWorker:
+        // Thrown from a timer, so it escapes every handler and reaches the worker's error event.
+        setTimeout(() => {
+          throw new Error('Injected fault: an uncaught error in the inference worker');
+        });
+        return;
+      case InjectedFault.TerminateWorker:
+        throw new RangeError('Fault "terminate-worker" is injected by the scheduler worker, which owns the inference worker.');
+      default: {
+        const unknown: never = fault;
+        throw new RangeError(`Unknown fault ${JSON.stringify(unknown)}; pass one of ${Object.values(InjectedFault).join(', ')}.`);
+      }
+    }
   }
 
   private createSession(message: LoadModelMessage): Promise<ort.InferenceSession> {
@@ -180,11 +309,18 @@ export async function chooseProvider(preference: ProviderPreference): Promise<Pr
   const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
   const name = [info.vendor, info.architecture].filter((part) => part !== undefined && part !== '').join(' ') || 'unnamed';
   const note = `WebGPU adapter ${name}${fallback ? ' (fallback adapter: software rendering, not GPU speed)' : ''}`;
-  return { provider: Provider.WebGpu, note };
+  const adapterFacts = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: fallback };
+  return { provider: Provider.WebGpu, note, adapter: adapterFacts };
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function deviceLostError(modelId: string, step: string, loss: string, cause: unknown): Error {
+  const error = new Error(`The WebGPU device was lost (${loss}) in ${step} of "${modelId}"`, { cause });
+  error.name = DEVICE_LOST_ERROR;
+  return error;
 }
 
 function wrapOrtError(error: unknown, modelId: string, provider: Provider, step: string): Error {

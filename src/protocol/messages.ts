@@ -8,6 +8,7 @@
 import type { DecisionRecord } from '../core/decision-record.js';
 import type { DropReason, LatencyPoint } from '../core/model.js';
 import type { Manifest } from '../core/manifest.js';
+import type { AdapterFacts, ProfileSource } from '../core/stored-profile.js';
 
 /** Execution provider of onnxruntime-web that serves a session. */
 export const Provider = {
@@ -18,6 +19,12 @@ export type Provider = (typeof Provider)[keyof typeof Provider];
 
 /** Provider the runtime tries first; `'auto'` means WebGPU when an adapter exists. */
 export type ProviderPreference = 'auto' | Provider;
+
+/**
+ * When the runtime measures at start: `'auto'` measures only models without a usable stored
+ * profile for this device, browser and onnxruntime-web version; `'always'` measures every model.
+ */
+export type ProfileMode = 'auto' | 'always';
 
 /** Options of the scheduler worker after the client resolved them. */
 export interface SchedulerConfig {
@@ -35,12 +42,18 @@ export interface SchedulerConfig {
   advantageCandidates: boolean;
   /** Warm runs per batch size when measuring latency profiles at start. */
   profileRuns: number;
+  /** Whether start-up uses stored profiles (`'auto'`) or measures every model (`'always'`). */
+  profileMode: ProfileMode;
   /** Variant ids to serve; undefined serves every variant in the manifest. */
   variants?: string[];
   /** Name of the IndexedDB database holding model bytes. */
   storeName: string;
   /** Policy decisions to keep for `decisionRecord()`, most recent last; 0 keeps none. */
   decisionRecordLimit: number;
+  /** Most accepted requests without an outcome; submissions beyond it are rejected. */
+  maxQueuedRequests: number;
+  /** Least time the watchdog waits for a call to the inference worker, in milliseconds. */
+  inferenceTimeoutMs: number;
 }
 
 /** A request as the client sends it to the scheduler, already validated for shape. */
@@ -116,6 +129,16 @@ export interface MeasuredProfile {
   footprintBytes: number;
   maxBatch: number;
   profiledAccuracy: number;
+  /** Whether this start (or `reprofile()`) measured the profile or read it from the profile store. */
+  source: ProfileSource;
+  /** Timed runs per batch size behind `samples`. */
+  runs: number;
+  /** Epoch milliseconds of the measurement behind `samples`. */
+  measuredAt: number;
+  /** Observed batches and swaps folded into `latency` and `loadMs` since the measurement. */
+  refinements: number;
+  /** Provider, device, browser and onnxruntime-web version the profile applies to. */
+  environment: string;
 }
 
 /** Source of a model's bytes on its last load. */
@@ -157,6 +180,99 @@ export interface RuntimeStats {
   memoryBudgetBytes: number;
   modelLoads: ModelLoadRecord[];
   modelProblems: ModelProblem[];
+  /** Requests without an outcome: `accepted − completed − Σ dropped`, read in the same instant. */
+  open: number;
+  /** Open requests whose SneakPeek estimate is still being computed. */
+  estimating: number;
+  /** Times a request lost with a batch to a fault was queued again. */
+  requeued: number;
+  /** Submissions the runtime did not accept, by cause. */
+  rejected: RejectionCounts;
+  /** The `maxQueuedRequests` bound on open requests. */
+  maxQueuedRequests: number;
+  /** Largest `residentBytes` since start, start-up profiling excluded. */
+  peakResidentBytes: number;
+  /** Inference workers started again after a crash, a hang or a lost WebGPU device. */
+  workerRestarts: number;
+  /** The most recent faults, oldest first (at most `MAX_FAULT_REPORTS`). */
+  faults: FaultReport[];
+  /** Warnings about the runtime's resources, such as a model that could not be cached, oldest first. */
+  warnings: RuntimeWarning[];
+}
+
+/** Submissions rejected, by cause. */
+export interface RejectionCounts {
+  /** The runtime already held `maxQueuedRequests` open requests. */
+  queueFull: number;
+  /** The request was invalid (shape, values, deadline, weight, application or id). */
+  invalid: number;
+}
+
+/** A warning with a stable code, for conditions the runtime works around. */
+export interface RuntimeWarning {
+  /** Stable code, for example `model-store-write-failed` or `stored-model-corrupt`. */
+  code: string;
+  modelId?: string;
+  message: string;
+}
+
+/** Kinds of fault the runtime recovers from. */
+export const FaultKind = {
+  /** The WebGPU device of the inference worker was lost; the runtime continues on WASM. */
+  DeviceLost: 'device-lost',
+  /** The inference worker crashed or stopped answering; the runtime started a new one. */
+  WorkerLost: 'worker-lost',
+} as const;
+export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
+
+/** Number of fault reports `RuntimeStats.faults` keeps. */
+export const MAX_FAULT_REPORTS = 20;
+
+/** One fault and what the runtime did about it. */
+export interface FaultReport {
+  kind: FaultKind;
+  /** Epoch milliseconds at which the fault was detected. */
+  detectedAt: number;
+  /** What was observed, for example the error of the lost batch. */
+  detail: string;
+  providerBefore: Provider;
+  /** Provider serving after recovery. */
+  providerAfter: Provider;
+  /** Requests of the lost batch queued again. */
+  requeued: number;
+  /** Requests of the lost batch dropped: deadline passed, or already retried once. */
+  dropped: number;
+  /** Variants made resident again in the new inference worker. */
+  reloaded: string[];
+  /** Time from detection until serving resumed, in milliseconds. */
+  recoveryMs: number;
+  /** False when the runtime could not recover; it then drops every open request and accepts no more. */
+  recovered: boolean;
+}
+
+/**
+ * Faults a test can inject into a running runtime to exercise its recovery. They break the
+ * runtime on purpose: never use them outside tests.
+ */
+export const InjectedFault = {
+  /** Destroys the inference worker's GPUDevice (`GPUDevice.destroy()`), as a driver reset would lose it. WebGPU only. */
+  DestroyDevice: 'destroy-device',
+  /** Terminates the inference worker from the scheduler worker, without telling the scheduler. */
+  TerminateWorker: 'terminate-worker',
+  /** Throws an uncaught error in the inference worker, as a crash inside onnxruntime-web would. */
+  ThrowInWorker: 'throw-in-worker',
+} as const;
+export type InjectedFault = (typeof InjectedFault)[keyof typeof InjectedFault];
+
+/** When and how often to inject a fault. */
+export interface FaultInjection {
+  fault: InjectedFault;
+  /**
+   * 0 injects the fault at once; n > 0 injects it once during each of the next n batches, right
+   * after the batch is handed to the inference worker.
+   * @default 0
+   */
+  batches?: number;
 }
 
 /** Progress of start-up, reported to the client as it happens. */
@@ -185,6 +301,20 @@ export interface SneakPeekProfile {
   application: string;
   /** Batch size (as a decimal string) mapped to run times in milliseconds. */
   samples: Record<string, number[]>;
+  /** Whether this start (or `reprofile()`) measured the model or read its profile from the profile store. */
+  source: ProfileSource;
+  /** Timed runs per batch size behind `samples`. */
+  runs: number;
+  /** Epoch milliseconds of the measurement. */
+  measuredAt: number;
+  /** Provider, device, browser and onnxruntime-web version the profile applies to. */
+  environment: string;
+}
+
+/** The profiles `reprofile()` measured. */
+export interface ProfileReport {
+  profiles: MeasuredProfile[];
+  sneakpeekProfiles: SneakPeekProfile[];
 }
 
 export interface ReadyInfo {
@@ -205,6 +335,8 @@ export interface ReadyInfo {
 export interface SchedulerListener {
   onOutcomes(outcomes: Outcome[]): void;
   onProgress(progress: StartupProgress): void;
+  /** Called once per fault, after the runtime recovered from it or gave up. */
+  onFault(report: FaultReport): void;
 }
 
 /** Whether the scheduler accepted one request of a `submitMany` call. */
@@ -221,6 +353,10 @@ export interface SchedulerApi {
   stats(): RuntimeStats;
   /** Returns the recorded decisions; throws when the config's `decisionRecordLimit` is 0. */
   decisionRecord(): DecisionRecord;
+  /** Measures every model again and stores the profiles; serving pauses meanwhile. */
+  reprofile(): Promise<ProfileReport>;
+  /** Fault-injection hook for tests (see `InjectedFault`); never call it outside tests. */
+  injectFault(injection: FaultInjection): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -239,6 +375,8 @@ export interface LoadModelMessage {
 export interface ProviderInfo {
   provider: Provider;
   note: string;
+  /** The WebGPU adapter's identity when the provider is WebGPU; stored profiles are keyed by it. */
+  adapter?: AdapterFacts;
 }
 
 export interface RunResult {
@@ -258,4 +396,12 @@ export interface InferenceApi {
   /** Runs one batch. `input` contains `batchSize` records back to back. */
   run(modelId: string, input: Float32Array, batchSize: number): Promise<RunResult>;
   resident(): string[];
+  /**
+   * Fault-injection hook for tests: destroys the GPUDevice or throws an uncaught error, at once
+   * or during the next `batches` runs. Never call it outside tests.
+   */
+  injectFault(injection: FaultInjection): void;
 }
+
+/** Name of the error `InferenceApi.run` rejects with when the WebGPU device is lost. */
+export const DEVICE_LOST_ERROR = 'GpuDeviceLostError';

@@ -13,7 +13,9 @@
  *
  * Invariants:
  * - Every accepted request ends in exactly one outcome: `settle()` removes it from `open` first,
- *   so a second outcome for the same id is impossible.
+ *   so a second outcome for the same id is impossible. A batch lost to a fault puts its members
+ *   back in the queue or drops them (`recover()`); it never leaves them without an outcome.
+ * - At most `maxQueuedRequests` requests are open; `submit()` rejects beyond it.
  * - One batch runs at a time (`executing`); the policy is asked again when it ends.
  * - The resident set only changes through the policy's evictions and loads, so it stays within
  *   the memory budget the policy enforces.
@@ -30,14 +32,18 @@ import { TrafficTracker } from '../core/traffic.js';
 import { preloadOrder } from '../core/residency.js';
 import { DecisionRecorder, type DecisionRecord } from '../core/decision-record.js';
 import { refineLatency } from '../core/latency-refinement.js';
-import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile } from '../core/padding.js';
+import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile, profileBatchSizes } from '../core/padding.js';
+import { measurementOf, ProfileRole, ProfileSource, type AdapterFacts, type StoredProfile } from '../core/stored-profile.js';
 import { loadMessage } from './profiler.js';
 import { Logger } from '../core/logger.js';
+import { checkQueueBound, QueueFullError } from '../core/admission.js';
+import { medianRatio, planRetry, watchdogTimeoutMs } from '../core/fault-policy.js';
+import { latencyMs } from '../core/latency.js';
 import type {
   InferenceApi,
   MeasuredProfile,
   Outcome,
-  Provider,
+  ProfileReport,
   ReadyInfo,
   RuntimeStats,
   SchedulerApi,
@@ -47,15 +53,27 @@ import type {
   SubmitResult,
   SneakPeekProfile,
 } from '../protocol/messages.js';
-import { OutcomeStatus } from '../protocol/messages.js';
+import { DEVICE_LOST_ERROR, FaultKind, InjectedFault, MAX_FAULT_REPORTS, OutcomeStatus, Provider } from '../protocol/messages.js';
+import type { FaultInjection, FaultReport } from '../protocol/messages.js';
+import { InferenceHost, WORKER_LOST_ERROR } from './inference-host.js';
 import { ModelStore } from '../store/model-store.js';
 import { fetchManifest, checkManifest } from './manifest-loader.js';
 import { SneakPeekLane } from './sneakpeek-lane.js';
 import { measureVariant } from './profiler.js';
+import { laneMeasurement, measuredProfile, ProfileBook, sneakPeekProfile } from './profile-book.js';
 import { validateSubmission } from './validation.js';
+
+/** Number of warnings `RuntimeStats.warnings` keeps. */
+const MAX_WARNINGS = 50;
 
 /** Weight of one observed swap in the running mean of a variant's load cost; swaps are rare, so it is high. */
 const LOAD_REFINEMENT_WEIGHT = 0.5;
+
+/**
+ * Watchdog time of calls to the inference worker whose duration nothing predicts yet (start-up,
+ * profiling): long enough for any load or measurement, short enough that a hang ends start-up.
+ */
+const UNPROFILED_CALL_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** The shared epoch clock of every thread, in milliseconds. */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -77,6 +95,8 @@ interface OpenRequest {
   /** Set once the SneakPeek estimate is in and the request is queued. */
   queued?: QueuedRequest;
   priority: number;
+  /** Batches the request has been dispatched in; a fault puts it back in the queue at most once. */
+  dispatches: number;
 }
 
 export class Scheduler implements SchedulerApi {
@@ -84,11 +104,17 @@ export class Scheduler implements SchedulerApi {
   private config!: SchedulerConfig;
   private options!: ResolvedPolicyOptions;
   private listener!: SchedulerListener;
-  private inference!: Comlink.Remote<InferenceApi>;
-  private worker: Worker | undefined;
+  /** The inference worker, watched and replaced after faults. */
+  private host: InferenceHost | undefined;
   private store: ModelStore | undefined;
   private provider: Provider = 'wasm';
   private providerNote = '';
+  /** The WebGPU adapter the variants run on, when they run on WebGPU; part of the profile key. */
+  private adapter: AdapterFacts | undefined;
+  /** Stored profiles and their refinement; opened at start-up stage 5. */
+  private profileBook: ProfileBook | undefined;
+  /** The `reprofile()` in flight, shared by concurrent calls. */
+  private reprofiling: Promise<ProfileReport> | undefined;
 
   private readonly applications = new Map<string, ApplicationManifest>();
   private readonly variants = new Map<string, ServedVariant>();
@@ -103,6 +129,16 @@ export class Scheduler implements SchedulerApi {
   private recorder: DecisionRecorder | undefined;
 
   private executing = false;
+  /** Requests of the batch running now. */
+  private inFlight = 0;
+  /** The fault recovery in progress; `pump()` starts nothing meanwhile. */
+  private recovery: Promise<void> | undefined;
+  /** Set when a fault could not be recovered from: the runtime then accepts nothing. */
+  private failure: string | undefined;
+  /** Remaining batches during which the scheduler terminates the inference worker (test hook). */
+  private terminateDuringBatches = 0;
+  /** Settles when the batch started last has ended. */
+  private batchDone: Promise<void> = Promise.resolve();
   private pumpScheduled = false;
   private disposed = false;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,6 +160,7 @@ export class Scheduler implements SchedulerApi {
       batchSizes: PROFILED_BATCH_SIZES,
     });
     this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
+    this.stats_.maxQueuedRequests = config.maxQueuedRequests;
     if (config.decisionRecordLimit > 0) this.recorder = new DecisionRecorder(config.decisionRecordLimit, this.options);
 
     // 1. Manifest.
@@ -132,11 +169,11 @@ export class Scheduler implements SchedulerApi {
     if (config.manifest !== undefined) checkManifest(manifest, 'passed in the options');
 
     // 2. Inference worker and provider.
-    this.worker = new Worker(new URL('../inference/worker.ts', import.meta.url), { type: 'module', name: 'inference' });
-    this.inference = Comlink.wrap<InferenceApi>(this.worker);
-    const providerInfo = await this.inference.init(config.providerPreference, config.ortWasmBase);
+    this.host = new InferenceHost((error) => this.onWorkerLost(error));
+    const providerInfo = await this.host.start(config.providerPreference, config.ortWasmBase, UNPROFILED_CALL_TIMEOUT_MS);
     this.provider = providerInfo.provider;
     this.providerNote = providerInfo.note;
+    this.adapter = providerInfo.adapter;
     this.progress({ stage: 'provider', message: `${providerInfo.provider}: ${providerInfo.note}` });
 
     // 3 and 4. Models through the store, SneakPeek sessions.
@@ -148,8 +185,10 @@ export class Scheduler implements SchedulerApi {
       throw new Error(`No application can be served. ${problems.join('; ') || 'The manifest selects no variant.'}`);
     }
 
-    // 5 and 6. Profiles and preloading.
+    // 5 and 6. Profiles (stored ones where this device has them) and preloading.
+    this.profileBook = await ProfileBook.open(config.storeName, this.provider, this.adapter, this.log);
     const profiles = await this.profileVariants();
+    const sneakpeekProfiles = await this.profileSneakPeek();
     await this.preload();
     this.stats_.provider = this.provider;
     this.stats_.providerNote = this.providerNote;
@@ -169,7 +208,7 @@ export class Scheduler implements SchedulerApi {
         variants: [...this.variants.values()].filter((variant) => variant.application.id === application.id).map((variant) => variant.entry.id),
       })),
       profiles,
-      sneakpeekProfiles: await this.profileSneakPeek(),
+      sneakpeekProfiles,
       manifestUrl: config.manifestUrl,
     };
   }
@@ -181,6 +220,8 @@ export class Scheduler implements SchedulerApi {
         return { accepted: true };
       } catch (error) {
         const known = error instanceof Error ? error : new Error(String(error));
+        if (known instanceof QueueFullError) this.stats_.rejected.queueFull++;
+        else if (known instanceof RangeError || known instanceof TypeError) this.stats_.rejected.invalid++;
         return { accepted: false, errorName: known.name, message: known.message };
       }
     });
@@ -189,13 +230,17 @@ export class Scheduler implements SchedulerApi {
   /** Accepts one request, or throws an error that names the invalid field. */
   private submit(message: SubmitMessage): void {
     if (this.disposed) throw new Error(`Runtime is disposed; request "${message.id}" was not accepted. Create a new runtime.`);
+    if (this.failure !== undefined) {
+      throw new Error(`Request "${message.id}" was not accepted: the runtime could not recover from a fault (${this.failure}). Create a new runtime.`);
+    }
     const application = this.applications.get(message.application);
     // The deadline is checked against the arrival time the client stamped: a deadline that passes
     // while the message is in transit is the policy's to drop with an outcome, not a rejection.
     validateSubmission(message, application, [...this.applications.keys()], this.open.has(message.id), message.arrival);
+    checkQueueBound(message.id, this.open.size, this.config.maxQueuedRequests);
 
     const lane = this.lanes.get(message.application)!;
-    this.open.set(message.id, { message, priority: 0 });
+    this.open.set(message.id, { message, priority: 0, dispatches: 0 });
     this.stats_.accepted++;
 
     // Estimation runs beside the executor; the request joins the queue when its posterior is in.
@@ -210,12 +255,17 @@ export class Scheduler implements SchedulerApi {
       ...this.stats_,
       dropped: { ...this.stats_.dropped },
       servedByVariant: { ...this.stats_.servedByVariant },
+      open: this.open.size,
       queued: this.queue.length,
-      inFlight: this.open.size - this.queue.length,
+      inFlight: this.inFlight,
+      estimating: this.open.size - this.queue.length - this.inFlight,
+      rejected: { ...this.stats_.rejected },
       resident: [...this.resident.keys()],
-      residentBytes: [...this.resident.keys()].reduce((sum, id) => sum + (this.variants.get(id)?.profile.footprintBytes ?? 0), 0),
+      residentBytes: this.residentBytes(),
       modelLoads: [...this.stats_.modelLoads],
       modelProblems: [...this.stats_.modelProblems],
+      faults: this.stats_.faults.map((fault) => ({ ...fault, reloaded: [...fault.reloaded] })),
+      warnings: [...this.stats_.warnings],
     };
   }
 
@@ -226,13 +276,49 @@ export class Scheduler implements SchedulerApi {
     return this.recorder.snapshot();
   }
 
+  async reprofile(): Promise<ProfileReport> {
+    if (this.disposed) throw new Error('Runtime is disposed; reprofile() needs a running runtime. Create a new one.');
+    this.reprofiling ??= this.reprofileNow().finally(() => {
+      this.reprofiling = undefined;
+    });
+    return this.reprofiling;
+  }
+
+  /**
+   * Measures every model again while holding the executor: `pump()` starts nothing while
+   * `executing` is set, so queued requests wait, and once serving resumes the policy drops those
+   * whose deadlines can no longer be met. The variants resident before are loaded again after.
+   */
+  private async reprofileNow(): Promise<ProfileReport> {
+    // A failed batch has settled its requests itself; only its end matters here.
+    while (this.executing) await this.batchDone.catch(() => undefined);
+    this.executing = true;
+    try {
+      const wereResident = [...this.resident.keys()];
+      for (const variantId of wereResident) {
+        await this.inference.evict(variantId);
+        this.resident.delete(variantId);
+      }
+      const profiles = await this.profileVariants(true, false);
+      const sneakpeekProfiles = await this.profileSneakPeek(true);
+      for (const variantId of wereResident) await this.loadVariant(this.variants.get(variantId)!);
+      this.progress({ stage: 'profile', fraction: 1, message: `measured ${profiles.length + sneakpeekProfiles.length} models again` });
+      return { profiles, sneakpeekProfiles };
+    } finally {
+      this.executing = false;
+      this.pump();
+    }
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.waitTimer);
     this.drop([...this.open.keys()], DropReason.RuntimeDisposed, 'the runtime was disposed');
     for (const lane of this.lanes.values()) await lane.release().catch(() => undefined);
-    this.worker?.terminate();
+    // Writes the refinements since the last throttled write, so the next start begins from them.
+    await this.profileBook?.close();
+    this.host?.stop();
     this.store?.close();
   }
 
@@ -314,58 +400,79 @@ export class Scheduler implements SchedulerApi {
       { modelId, url, sha256, bytes },
       {
         onProgress: (fraction) => this.progress({ stage: 'download', modelId, fraction, message: `downloading ${modelId}` }),
-        onWarning: (code, message) => this.log.warnOnce(code, message),
+        onWarning: (code, message) => this.warn(code, message, modelId),
       },
     );
     this.stats_.modelLoads.push({ modelId, source: loaded.source, bytes: loaded.bytes.byteLength });
     return loaded.bytes;
   }
 
-  /** Measures every variant one at a time, so profiling never keeps more than one of them loaded. */
-  private async profileVariants(): Promise<MeasuredProfile[]> {
-    const profiles: MeasuredProfile[] = [];
+  /**
+   * Sets every variant's profile: read from the profile store when it holds one for this
+   * environment (unless `force`), else measured and stored. Variants are measured one at a time
+   * and evicted after, so profiling never keeps more than one of them loaded. `coldWorker` says
+   * that no session has run in the inference worker yet.
+   */
+  private async profileVariants(force = this.config.profileMode === 'always', coldWorker = true): Promise<MeasuredProfile[]> {
+    const book = this.profileBook!;
     const all = [...this.variants.values()];
+    const stored = new Map<string, StoredProfile>();
+    for (const variant of force ? [] : all) {
+      const requirement = { batchSizes: profileBatchSizes(variant.entry.maxBatch), runs: this.config.profileRuns };
+      const record = await book.read(ProfileRole.Variant, variant.entry.id, variant.entry.sha256, requirement);
+      if (record !== undefined) stored.set(variant.entry.id, record);
+    }
 
     // The first session of a worker also compiles onnxruntime-web's WASM module (and on WebGPU
     // its first kernels), which no later load pays: an untimed load keeps it out of the profile.
-    const first = all[0];
-    if (first !== undefined) {
+    const first = all.find((variant) => !stored.has(variant.entry.id));
+    if (first !== undefined && coldWorker) {
       this.progress({ stage: 'profile', fraction: 0, message: `starting onnxruntime-web on ${this.provider}` });
       await measureVariant(this.inference, first.entry, first.application, first.bytes, 1);
       await this.inference.evict(first.entry.id);
     }
 
+    const profiles: MeasuredProfile[] = [];
     for (const [index, variant] of all.entries()) {
+      let record = stored.get(variant.entry.id);
+      const source = record === undefined ? ProfileSource.Measured : ProfileSource.Stored;
       this.progress({
         stage: 'profile',
         modelId: variant.entry.id,
         fraction: index / all.length,
-        message: `measuring ${variant.entry.id} on ${this.provider}`,
+        message: `${record === undefined ? 'measuring' : 'using the stored profile of'} ${variant.entry.id} on ${this.provider}`,
       });
-      const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, this.config.profileRuns);
-      await this.inference.evict(variant.entry.id);
-      setProfile(variant, createVariantProfile(variant.application.id, variant.entry, measured));
-      profiles.push({
-        variantId: variant.entry.id,
-        application: variant.application.id,
-        provider: this.provider,
-        loadMs: measured.loadMs,
-        latency: measured.latency,
-        samples: measured.samples,
-        footprintBytes: variant.profile.footprintBytes,
-        maxBatch: variant.profile.maxBatch,
-        profiledAccuracy: variant.profile.profiledAccuracy,
-      });
+      if (record === undefined) {
+        const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, this.config.profileRuns);
+        await this.inference.evict(variant.entry.id);
+        record = await book.save(ProfileRole.Variant, variant.entry.id, variant.entry.sha256, this.config.profileRuns, measured);
+      }
+      const measurement = measurementOf(record, profileBatchSizes(variant.entry.maxBatch));
+      setProfile(variant, createVariantProfile(variant.application.id, variant.entry, measurement));
+      profiles.push(measuredProfile(record, source, variant.profile, this.provider));
     }
     return profiles;
   }
 
-  /** Times each SneakPeek lane at a few batch sizes, so simulations can charge its real cost. */
-  private async profileSneakPeek(): Promise<SneakPeekProfile[]> {
+  /**
+   * Times each SneakPeek lane at a few batch sizes, or reads the stored times unless `force`, so
+   * simulations can charge its real cost.
+   */
+  private async profileSneakPeek(force = this.config.profileMode === 'always'): Promise<SneakPeekProfile[]> {
+    const book = this.profileBook!;
+    const batchSizes = PROFILED_BATCH_SIZES.filter((size) => size <= 64);
     const profiles: SneakPeekProfile[] = [];
     for (const [application, lane] of this.lanes) {
-      const samples = await lane.measure(PROFILED_BATCH_SIZES.filter((size) => size <= 64), this.config.profileRuns);
-      profiles.push({ modelId: this.applications.get(application)!.sneakpeek.id, application, samples });
+      const model = this.applications.get(application)!.sneakpeek;
+      const requirement = { batchSizes, runs: this.config.profileRuns };
+      let record = force ? undefined : await book.read(ProfileRole.SneakPeek, model.id, model.sha256, requirement);
+      const source = record === undefined ? ProfileSource.Measured : ProfileSource.Stored;
+      if (record === undefined) {
+        this.progress({ stage: 'profile', modelId: model.id, message: `measuring SneakPeek model ${model.id} on wasm` });
+        const samples = await lane.measure(batchSizes, this.config.profileRuns);
+        record = await book.save(ProfileRole.SneakPeek, model.id, model.sha256, this.config.profileRuns, laneMeasurement(samples));
+      }
+      profiles.push(sneakPeekProfile(record, source, application));
     }
     return profiles;
   }
@@ -380,8 +487,30 @@ export class Scheduler implements SchedulerApi {
   }
 
   private async loadVariant(variant: ServedVariant): Promise<void> {
-    await this.inference.load(loadMessage(variant.entry, variant.application, variant.bytes));
+    const timeoutMs = this.callTimeoutMs(variant.profile.loadMs);
+    await this.host!.call(`load of "${variant.entry.id}"`, timeoutMs, (api) => api.load(loadMessage(variant.entry, variant.application, variant.bytes)));
     this.resident.set(variant.entry.id, now());
+    this.stats_.peakResidentBytes = Math.max(this.stats_.peakResidentBytes, this.residentBytes());
+  }
+
+  /**
+   * The inference worker's calls with the watchdog of calls whose duration is not profiled yet,
+   * for start-up and profiling.
+   */
+  private get inference(): Comlink.Remote<InferenceApi> {
+    return this.host!.guarded(Math.max(UNPROFILED_CALL_TIMEOUT_MS, this.config.inferenceTimeoutMs));
+  }
+
+  /** Watchdog time of a call expected to take `expectedMs`, or of an unprofiled call when `expectedMs` is 0. */
+  private callTimeoutMs(expectedMs: number): number {
+    if (!(expectedMs > 0)) return Math.max(UNPROFILED_CALL_TIMEOUT_MS, this.config.inferenceTimeoutMs);
+    return watchdogTimeoutMs(expectedMs, this.config.inferenceTimeoutMs);
+  }
+
+  private residentBytes(): number {
+    let bytes = 0;
+    for (const id of this.resident.keys()) bytes += this.variants.get(id)?.profile.footprintBytes ?? 0;
+    return bytes;
   }
 
   // ---- requests -------------------------------------------------------------------------------
@@ -416,7 +545,7 @@ export class Scheduler implements SchedulerApi {
     });
   }
 
-  /** Asks the policy what to do next, unless a batch is running. */
+  /** Asks the policy what to do next, unless a batch or a fault recovery is running. */
   private pump(): void {
     if (this.executing || this.disposed || this.queue.length === 0) return;
     clearTimeout(this.waitTimer);
@@ -449,7 +578,7 @@ export class Scheduler implements SchedulerApi {
     const action = decision.action;
     switch (action.kind) {
       case 'run':
-        void this.execute(action);
+        this.batchDone = this.execute(action);
         return;
       case 'wait':
         this.waitTimer = setTimeout(() => this.pump(), Math.max(0, action.until - decisionTime));
@@ -466,13 +595,14 @@ export class Scheduler implements SchedulerApi {
   private async execute(action: RunAction): Promise<void> {
     this.executing = true;
     const members = this.takeFromQueue(action.requestIds);
+    this.inFlight = members.length;
     const variant = this.variants.get(action.variantId)!;
     const batchId = ++this.batchCounter;
 
     try {
       const swapStarted = now();
       for (const evicted of action.evict) {
-        await this.inference.evict(evicted);
+        await this.host!.call(`evict of "${evicted}"`, this.config.inferenceTimeoutMs, (api) => api.evict(evicted));
         this.resident.delete(evicted);
         this.stats_.evictions++;
       }
@@ -493,9 +623,17 @@ export class Scheduler implements SchedulerApi {
       const input = new Float32Array(runSize * recordSize);
       members.forEach((member, index) => input.set(member.message.input, index * recordSize));
       const runStarted = now();
-      const result = await this.inference.run(action.variantId, Comlink.transfer(input, [input.buffer]), runSize);
+      const running = this.host!.call(`run of a batch of ${runSize} on "${action.variantId}"`, this.callTimeoutMs(latencyMs(variant.planned.latency, runSize)), (api) =>
+        api.run(action.variantId, Comlink.transfer(input, [input.buffer]), runSize),
+      );
+      if (this.terminateDuringBatches > 0) {
+        this.terminateDuringBatches--;
+        this.host!.terminateSilently();
+      }
+      const result = await running;
       const finishedAt = now();
       setProfile(variant, { ...variant.profile, latency: refineLatency(variant.profile.latency, runSize, finishedAt - runStarted) });
+      this.profileBook?.refine(variant.entry.id, this.provider, variant.profile, { batchSize: runSize, load: action.load });
 
       // One output row per record sent, or the whole batch fails with one error.
       if (result.output.length !== runSize * result.classCount || result.classCount !== variant.application.classes.length) {
@@ -533,13 +671,20 @@ export class Scheduler implements SchedulerApi {
         });
       });
     } catch (error) {
-      this.log.error(`batch ${batchId} on "${action.variantId}" failed`, error);
-      this.drop(
-        members.map((member) => member.message.id),
-        DropReason.InferenceFailed,
-        errorMessage(error),
-      );
+      this.inFlight = 0;
+      const fault = faultKindOf(error);
+      if (fault !== undefined) {
+        await this.recover(fault, members, action.variantId, error);
+      } else {
+        this.log.error(`batch ${batchId} on "${action.variantId}" failed`, error);
+        this.drop(
+          members.map((member) => member.message.id),
+          DropReason.InferenceFailed,
+          errorMessage(error),
+        );
+      }
     } finally {
+      this.inFlight = 0;
       this.executing = false;
       this.pump();
     }
@@ -548,7 +693,9 @@ export class Scheduler implements SchedulerApi {
   private takeFromQueue(ids: readonly string[]): OpenRequest[] {
     const wanted = new Set(ids);
     this.queue = this.queue.filter((request) => !wanted.has(request.id));
-    return ids.map((id) => this.open.get(id)!);
+    const members = ids.map((id) => this.open.get(id)!);
+    for (const member of members) member.dispatches++;
+    return members;
   }
 
   /** Settles open requests as dropped, removing them from the queue in one pass. */
@@ -598,6 +745,171 @@ export class Scheduler implements SchedulerApi {
     // Progress is informational; a page that stopped listening must not break start-up.
     void Promise.resolve(this.listener.onProgress(progress)).catch(() => undefined);
   }
+
+  /** Records a warning in the stats (at most `MAX_WARNINGS`) and logs it once per code. */
+  private warn(code: string, message: string, modelId?: string): void {
+    this.log.warnOnce(code, message);
+    this.stats_.warnings.push(modelId === undefined ? { code, message } : { code, modelId, message });
+    if (this.stats_.warnings.length > MAX_WARNINGS) this.stats_.warnings.shift();
+  }
+
+  // ---- faults ---------------------------------------------------------------------------------
+
+  async injectFault(injection: FaultInjection): Promise<void> {
+    if (this.disposed || this.host === undefined) throw new Error('Runtime is disposed or not started; inject faults into a running runtime.');
+    const batches = injection.batches ?? 0;
+    if (!Number.isInteger(batches) || batches < 0) {
+      throw new RangeError(`Fault injection batches is ${String(batches)}; pass 0 to inject at once or a whole number of batches.`);
+    }
+    if (injection.fault !== InjectedFault.TerminateWorker) {
+      await this.host.call(`injection of "${injection.fault}"`, this.config.inferenceTimeoutMs, (api) => api.injectFault(injection));
+    } else if (batches === 0) {
+      this.host.terminateSilently();
+    } else {
+      this.terminateDuringBatches = batches;
+    }
+  }
+
+  /** Recovers from an inference worker lost while no batch was running (an uncaught error). */
+  private onWorkerLost(error: Error): void {
+    // A running batch or recovery sees the loss through its own call, and recovers there.
+    if (this.disposed || this.executing) return;
+    this.executing = true;
+    this.batchDone = this.recover(FaultKind.WorkerLost, [], undefined, error).finally(() => {
+      this.executing = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Recovers from a fault that lost the batch of `members` on `variantId` (none when the worker
+   * was lost while idle). The caller holds the executor (`executing`) until it resolves.
+   *   1. The lost members go back in the queue once, or are dropped (`planRetry`).
+   *   2. A new inference worker starts: on the same provider after a crash or a hang, on WASM after
+   *      a lost WebGPU device.
+   *   3. The variants resident before are loaded in it again. After a provider change they are
+   *      measured as they load, and the other variants' profiles follow (`adoptProfilesAfterFallback`).
+   *   4. The fault is added to the stats and reported to the client.
+   * If step 2 or 3 fails, every open request is dropped and the runtime accepts no more.
+   */
+  private async recover(kind: FaultKind, members: readonly OpenRequest[], variantId: string | undefined, cause: unknown): Promise<void> {
+    const detectedAt = now();
+    const detail = errorMessage(cause);
+    const providerBefore = this.provider;
+    const reason = kind === FaultKind.DeviceLost ? DropReason.DeviceLost : DropReason.WorkerLost;
+    this.log.warnOnce(`fault-${kind}`, `${detail}; recovering`);
+
+    // 1. The lost batch.
+    const plan = planRetry(
+      members.map((member) => ({ id: member.message.id, deadline: member.message.deadline, dispatches: member.dispatches })),
+      detectedAt,
+    );
+    this.drop(plan.expired, reason, `its batch was lost (${detail}) and its deadline passed before it could run again`);
+    this.drop(plan.exhausted, reason, `its batch was lost a second time (${detail})`);
+    for (const id of plan.requeue) this.queue.push(this.open.get(id)!.queued!);
+    this.stats_.requeued += plan.requeue.length;
+
+    // 2 and 3. A new worker with the resident set loaded again.
+    const wereResident = [...this.resident.keys()];
+    this.resident.clear();
+    let reloaded: string[] = [];
+    let recovered = true;
+    try {
+      const preference = kind === FaultKind.DeviceLost ? Provider.Wasm : this.provider;
+      const info = await this.host!.start(preference, this.config.ortWasmBase, this.callTimeoutMs(0));
+      this.stats_.workerRestarts++;
+      if (info.provider !== this.provider) {
+        this.providerNote = `fell back to ${info.provider} after the WebGPU device was lost (fault report of ${new Date(detectedAt).toISOString()}); before: ${this.providerNote}`;
+        this.provider = info.provider;
+        reloaded = await this.adoptProfilesAfterFallback(wereResident.length > 0 ? wereResident : variantId === undefined ? [] : [variantId]);
+      } else {
+        for (const id of wereResident) await this.loadVariant(this.variants.get(id)!);
+        reloaded = wereResident;
+      }
+    } catch (error) {
+      if (this.disposed) return;
+      recovered = false;
+      this.failure = `${kind}: ${detail}; recovery failed: ${errorMessage(error)}`;
+      this.log.error(`recovery from ${kind} failed; dropping every open request`, error);
+      this.drop([...this.open.keys()], reason, `the runtime could not recover from a fault (${this.failure})`);
+    }
+    if (this.disposed) return;
+
+    // 4. The report.
+    this.stats_.provider = this.provider;
+    this.stats_.providerNote = this.providerNote;
+    const report: FaultReport = {
+      kind,
+      detectedAt,
+      detail,
+      providerBefore,
+      providerAfter: this.provider,
+      requeued: plan.requeue.length,
+      dropped: plan.expired.length + plan.exhausted.length,
+      reloaded,
+      recoveryMs: now() - detectedAt,
+      recovered,
+    };
+    this.stats_.faults.push(report);
+    if (this.stats_.faults.length > MAX_FAULT_REPORTS) this.stats_.faults.shift();
+    void Promise.resolve(this.listener.onFault(report)).catch((error: unknown) => this.log.error('delivering a fault report to the page failed', error));
+  }
+
+  /**
+   * Gives every variant a profile for the provider the runtime fell back to, and makes
+   * `toMeasure` resident. Profiles stored for that provider are used as they are; the variants of
+   * `toMeasure` without one are measured (one run per batch size, which also loads them); the rest
+   * keep their old profile scaled by the median ratio of new to old times over the measured ones,
+   * until batches refine them. Returns the ids made resident.
+   */
+  private async adoptProfilesAfterFallback(toMeasure: readonly string[]): Promise<string[]> {
+    // Refinements from now on belong to the new provider's profiles, not the lost one's.
+    await this.profileBook?.close();
+    this.profileBook = await ProfileBook.open(this.config.storeName, this.provider, undefined, this.log);
+
+    const latencyPairs: { previous: number; measured: number }[] = [];
+    const loadPairs: { previous: number; measured: number }[] = [];
+    const adopted = new Set<string>();
+    for (const variant of this.variants.values()) {
+      const sizes = profileBatchSizes(variant.entry.maxBatch);
+      const record = await this.profileBook.read(ProfileRole.Variant, variant.entry.id, variant.entry.sha256, { batchSizes: sizes, runs: this.config.profileRuns });
+      if (record !== undefined) {
+        setProfile(variant, createVariantProfile(variant.application.id, variant.entry, measurementOf(record, sizes)));
+        adopted.add(variant.entry.id);
+      }
+    }
+
+    for (const id of toMeasure) {
+      const variant = this.variants.get(id)!;
+      if (adopted.has(id)) {
+        await this.loadVariant(variant);
+        continue;
+      }
+      const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, 1);
+      this.resident.set(id, now());
+      for (const point of measured.latency) latencyPairs.push({ previous: latencyMs(variant.profile.latency, point.batchSize), measured: point.ms });
+      loadPairs.push({ previous: variant.profile.loadMs, measured: measured.loadMs });
+      setProfile(variant, { ...variant.profile, loadMs: measured.loadMs, latency: measured.latency });
+      adopted.add(id);
+    }
+
+    const latencyRatio = medianRatio(latencyPairs) ?? 1;
+    const loadRatio = medianRatio(loadPairs) ?? latencyRatio;
+    for (const variant of this.variants.values()) {
+      if (adopted.has(variant.entry.id)) continue;
+      const latency = variant.profile.latency.map((point) => ({ batchSize: point.batchSize, ms: point.ms * latencyRatio }));
+      setProfile(variant, { ...variant.profile, loadMs: variant.profile.loadMs * loadRatio, latency });
+    }
+    return [...toMeasure];
+  }
+}
+
+/** Returns the fault an error of the inference worker stands for, or undefined for an ordinary failure. */
+function faultKindOf(error: unknown): FaultKind | undefined {
+  const name = error instanceof Error ? error.name : undefined;
+  if (name === DEVICE_LOST_ERROR) return FaultKind.DeviceLost;
+  if (name === WORKER_LOST_ERROR) return FaultKind.WorkerLost;
+  return undefined;
 }
 
 /** Throws when a selected variant id is not in the manifest, naming it and the ids that are. */
@@ -618,7 +930,13 @@ function emptyStats(): RuntimeStats {
     accepted: 0,
     completed: 0,
     deadlineMet: 0,
-    dropped: { [DropReason.DeadlineInfeasible]: 0, [DropReason.InferenceFailed]: 0, [DropReason.RuntimeDisposed]: 0 },
+    dropped: {
+      [DropReason.DeadlineInfeasible]: 0,
+      [DropReason.InferenceFailed]: 0,
+      [DropReason.RuntimeDisposed]: 0,
+      [DropReason.DeviceLost]: 0,
+      [DropReason.WorkerLost]: 0,
+    },
     queued: 0,
     inFlight: 0,
     batches: 0,
@@ -631,6 +949,15 @@ function emptyStats(): RuntimeStats {
     memoryBudgetBytes: 0,
     modelLoads: [],
     modelProblems: [],
+    open: 0,
+    estimating: 0,
+    requeued: 0,
+    rejected: { queueFull: 0, invalid: 0 },
+    maxQueuedRequests: 0,
+    peakResidentBytes: 0,
+    workerRestarts: 0,
+    faults: [],
+    warnings: [],
   };
 }
 
