@@ -77,12 +77,11 @@ function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, 
   const count = queue.requests.length;
   const advantage = new Float64Array(count);
   for (let index = 0; index < count; index += 1) {
-    const row = queue.rows[index] as readonly number[];
     let bestOther = 0;
     for (let other = 0; other < queue.variants.length; other += 1) {
-      if (other !== variantIndex) bestOther = Math.max(bestOther, row[other] ?? 0);
+      if (other !== variantIndex) bestOther = Math.max(bestOther, (queue.estimates[other] as Float64Array)[index] as number);
     }
-    advantage[index] = (row[variantIndex] ?? 0) - bestOther;
+    advantage[index] = ((queue.estimates[variantIndex] as Float64Array)[index] as number) - bestOther;
   }
   // Largest advantage first; the deadline order breaks ties.
   const ranked = Array.from({ length: count }, (_, index) => index).sort(
@@ -211,7 +210,7 @@ function isBetter(candidate: Candidate, incumbent: Candidate | undefined, tolera
 }
 
 /** Binary search: the first index whose value is at least `threshold` in an ascending array. */
-function firstAtOrAbove(values: Float64Array, threshold: number): number {
+export function firstAtOrAbove(values: Float64Array, threshold: number): number {
   let low = 0;
   let high = values.length;
   while (low < high) {

@@ -1,24 +1,28 @@
 /**
  * The precomputed view of one `SchedulerState` for a policy decision. It validates the state and
  * collects every variant's latency table and swap cost and the requests that must be dropped. It
- * also groups the remaining queue by application, in deadline order: deadlines, horizons, ranks and
- * weights as typed arrays, and the estimates both by request (`rows`) and by variant (`estimates`).
+ * also groups the remaining queue by application, in deadline order: deadlines, horizons, ranks,
+ * weights and each variant's estimates as typed arrays.
  *
- * Building it costs `O(variants × maxBatch + n log n + n × variants of the request's application)`,
- * so the candidate search and its roll-outs can look everything up in constant time. A request's
- * estimate row is built once and reused by later decisions while its application's variants stay
- * the same, so most decisions copy numbers instead of reading each request's `estimates` object.
+ * The requests come checked and in deadline order from a `DecisionCache` (decision-cache.ts), which
+ * keeps each request's checked fields and estimate row, and the last deadline order, between
+ * decisions. Building the view then costs `O(variants × maxBatch + n × variants of the request's
+ * application + k log k)` for `n` queued requests of which `k` are new since the last decision, so
+ * the candidate search and its roll-outs can look everything up in constant time.
  *
- * The file passes 400 lines because validation, the deadline sort and the caches all serve this
- * one view, and splitting them would spread its invariants over several modules.
+ * The typed arrays of the view are views of buffers that the cache's later decisions reuse, so a
+ * context is valid only until the next decision with the same cache.
  */
 
 import { arrivalCostFunction } from './arrival-cost';
 import { latencyTable } from './latency';
+import { defaultDecisionCache, type DecisionCache, type QueueApplication, type RequestEntry } from './decision-cache';
 import type { Drop, LatencyPoint, QueuedRequest, SchedulerState, VariantProfile } from './model';
 import { DropReason } from './model';
 import { batchSizesFor, type ResolvedPolicyOptions } from './policy-options';
+import { ROLLOUT_WINDOW } from './rollout';
 import { compareIds, evictionOrder } from './residency';
+import { validateStateShape, variantKeyOf } from './state-validation';
 import { latestUsefulFinish } from './utility';
 
 /** Precomputed state of one variant for a decision. */
@@ -55,15 +59,12 @@ export interface ApplicationQueue {
   weights: Float64Array;
   /** Variants of the application that fit the memory budget, by id. */
   variants: VariantState[];
-  /**
-   * `rows[i][v]`: `Â` of `variants[v]` for `requests[i]`. Rows are shared with later decisions,
-   * so callers must not modify them.
-   */
-  rows: (readonly number[])[];
-  /** `estimates[v][i]`: the same values by variant, for loops over requests on one variant. */
+  /** `estimates[v][i]`: `Â` of `variants[v]` for `requests[i]`. */
   estimates: Float64Array[];
   /** Index into `variants` of the variant the roll-out uses when another application runs. */
   rolloutVariant: number;
+  /** Number of leading requests whose rank is below `ROLLOUT_WINDOW`: those a roll-out serves. */
+  rolloutEnd: number;
 }
 
 export interface DecisionContext {
@@ -84,45 +85,40 @@ export interface DecisionContext {
   arrivalCost: (durationMs: number) => number;
 }
 
-/** Validates the state, drops infeasible requests, and precomputes what the decision needs. */
-export function buildDecisionContext(state: SchedulerState, options: ResolvedPolicyOptions): DecisionContext {
-  validateSchedulerState(state);
-
+/**
+ * Validates the state, drops infeasible requests, and precomputes what the decision needs. `cache`
+ * keeps request entries and the deadline order between decisions; it changes no result.
+ */
+export function buildDecisionContext(
+  state: SchedulerState,
+  options: ResolvedPolicyOptions,
+  cache: DecisionCache = defaultDecisionCache,
+): DecisionContext {
+  const applicationVariants = validateStateShape(state);
   const variantStates = buildVariantStates(state, options);
   const footprints = new Map(state.variants.map((variant) => [variant.id, variant.footprintBytes]));
   const footprintOf = (variantId: string): number => footprints.get(variantId) ?? 0;
 
-  // Feasibility: a request that no variant can finish in time, even alone and started now, is dropped.
-  const ordered = sortByDeadlineOrder(state.queue);
-  const drops: Drop[] = [];
-  // A request is feasible when its application's quickest lone finish, swap included, is in time.
-  // The pass also counts each application's feasible requests, which sizes its queue's arrays.
-  const groups = new Map<string, ApplicationGroup>();
-  for (const [application, variants] of variantStates) {
+  // One group per application: the keys the request cache checks estimates and rows against, and
+  // the quickest lone finish over the variants that fit the budget, swap included.
+  const buffers = buffersOf(cache);
+  const groups: ApplicationGroup[] = [];
+  const cacheApplications = new Map<string, QueueApplication>();
+  for (const [application, variantsInState] of applicationVariants) {
+    const variants = variantStates.get(application) ?? [];
     let quickest = Infinity;
     for (const variant of variants) quickest = Math.min(quickest, variant.swapMs + (variant.latency[1] ?? 0));
-    const variantKey = variantKeyOf(variants.map((variant) => variant.profile.id));
-    groups.set(application, { application, variants, variantKey, quickestAloneMs: quickest, remaining: 0, queue: undefined, filled: 0 });
+    const rowVariantIds = variants.map((variant) => variant.profile.id);
+    const rowSources = Int32Array.from(rowVariantIds, (id) => variantsInState.ids.indexOf(id));
+    const slot = groups.length;
+    cacheApplications.set(application, { ...variantsInState, rowVariantIds, rowKey: variantKeyOf(rowVariantIds), rowSources, slot });
+    if (buffers.length === slot) buffers.push(new QueueBuffers());
+    const groupBuffers = buffers[slot] as QueueBuffers;
+    groupBuffers.fit(variants.length);
+    groups.push({ application, variants, quickestAloneMs: quickest, queue: undefined, buffers: groupBuffers });
   }
-  // Feasible requests move down over the dropped ones, so `ordered` ends as the remaining queue,
-  // and `groupOf[rank]` is the group of `ordered[rank]`.
-  const groupOf = new Array<ApplicationGroup>(ordered.length);
-  let remainingCount = 0;
-  for (let index = 0; index < ordered.length; index += 1) {
-    const request = ordered[index] as QueuedRequest;
-    const horizon = latestUsefulFinish(request.deadline, options.graceMs);
-    const group = groups.get(request.application);
-    const feasible = group !== undefined && state.now + group.quickestAloneMs <= horizon;
-    if (feasible) {
-      groupOf[remainingCount] = group;
-      ordered[remainingCount++] = request;
-      group.remaining += 1;
-    } else drops.push({ requestId: request.id, reason: DropReason.DeadlineInfeasible });
-  }
-  ordered.length = remainingCount;
-  const remaining = ordered;
-
-  const applications = buildApplicationQueues(remaining, groupOf, state.lastVariant, options);
+  const ordered = cache.orderQueue(state, cacheApplications);
+  const { applications, drops, oldestArrival } = buildApplicationQueues(ordered, groups, state, options);
 
   // Eviction order is the same for every candidate, because it depends only on what stays queued.
   const order = evictionOrder(state.resident, queuedValuesOf(applications));
@@ -132,11 +128,6 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
 
   let residentBytes = 0;
   for (const variantId of state.resident.keys()) residentBytes += footprintOf(variantId);
-
-  let oldestArrival = Infinity;
-  for (let index = 0; index < remaining.length; index += 1) {
-    oldestArrival = Math.min(oldestArrival, (remaining[index] as QueuedRequest).arrival);
-  }
 
   return {
     now: state.now,
@@ -152,215 +143,15 @@ export function buildDecisionContext(state: SchedulerState, options: ResolvedPol
   };
 }
 
-/** Orders requests by deadline, then arrival, then id. */
-export function compareDeadlineOrder(left: QueuedRequest, right: QueuedRequest): number {
-  if (left.deadline !== right.deadline) return left.deadline - right.deadline;
-  if (left.arrival !== right.arrival) return left.arrival - right.arrival;
-  return compareIds(left.id, right.id);
-}
-
-/**
- * Returns the requests sorted by `compareDeadlineOrder`. Validated ids are unique, so that order is
- * total and any correct sort gives it. This sort (insertion sort of short runs, then bottom-up
- * merges) compares copied deadlines and calls `compareDeadlineOrder` only on equal deadlines, so
- * most comparisons read a typed array instead of two request objects.
- */
-function sortByDeadlineOrder(requests: readonly QueuedRequest[]): QueuedRequest[] {
-  const count = requests.length;
-  const deadlines = new Float64Array(count);
-  let order = new Int32Array(count);
-  let merged = new Int32Array(count);
-  for (let index = 0; index < count; index += 1) {
-    deadlines[index] = (requests[index] as QueuedRequest).deadline;
-    order[index] = index;
-  }
-
-  // Insertion-sort short runs first, which takes fewer steps than merging from runs of 1.
-  for (let low = 0; low < count; low += INSERTION_RUN) {
-    const high = Math.min(low + INSERTION_RUN, count);
-    for (let next = low + 1; next < high; next += 1) {
-      const moving = order[next] as number;
-      let slot = next;
-      while (slot > low && comesBefore(requests, deadlines, moving, order[slot - 1] as number)) {
-        order[slot] = order[slot - 1] as number;
-        slot -= 1;
-      }
-      order[slot] = moving;
-    }
-  }
-
-  // Merge sorted runs of `width` pairwise into runs of twice the width. The left run wins ties.
-  for (let width = INSERTION_RUN; width < count; width *= 2) {
-    for (let low = 0; low < count; low += 2 * width) {
-      const middle = Math.min(low + width, count);
-      const high = Math.min(low + 2 * width, count);
-      let left = low;
-      let right = middle;
-      let out = low;
-      while (left < middle && right < high) {
-        const leftIndex = order[left] as number;
-        const rightIndex = order[right] as number;
-        if (comesBefore(requests, deadlines, rightIndex, leftIndex)) {
-          merged[out] = rightIndex;
-          right += 1;
-        } else {
-          merged[out] = leftIndex;
-          left += 1;
-        }
-        out += 1;
-      }
-      while (left < middle) merged[out++] = order[left++] as number;
-      while (right < high) merged[out++] = order[right++] as number;
-    }
-    [order, merged] = [merged, order];
-  }
-
-  const sorted: QueuedRequest[] = new Array<QueuedRequest>(count);
-  for (let position = 0; position < count; position += 1) sorted[position] = requests[order[position] as number] as QueuedRequest;
-  return sorted;
-}
-
-/** Length of the runs that `sortByDeadlineOrder` sorts by insertion before merging. */
-const INSERTION_RUN = 8;
-
-/** Returns whether request `first` comes strictly before request `second` in the deadline order. */
-function comesBefore(requests: readonly QueuedRequest[], deadlines: Float64Array, first: number, second: number): boolean {
-  const firstDeadline = deadlines[first] as number;
-  const secondDeadline = deadlines[second] as number;
-  if (firstDeadline !== secondDeadline) return firstDeadline < secondDeadline;
-  return compareDeadlineOrder(requests[first] as QueuedRequest, requests[second] as QueuedRequest) < 0;
-}
-
 /**
  * Checks the parts of a scheduler state the policy relies on. Each error names the request or
- * variant, the field, the value and the fix.
+ * variant, the field, the value and the fix. `cache` makes checking a request seen at an earlier
+ * call cheap; it changes no result.
  */
-export function validateSchedulerState(state: SchedulerState): void {
-  if (!Number.isFinite(state.now)) {
-    throw new RangeError(`Scheduler state "now" is ${String(state.now)}. Pass the current time in milliseconds.`);
-  }
-
-  const variantsById = new Map<string, VariantProfile>();
-  for (const variant of state.variants) {
-    if (variantsById.has(variant.id)) {
-      throw new RangeError(`Variant id "${variant.id}" appears twice in state.variants. Variant ids must be unique.`);
-    }
-    variantsById.set(variant.id, variant);
-    validateVariantForPolicy(variant);
-  }
-
-  for (const [variantId, lastUse] of state.resident) {
-    if (!variantsById.has(variantId)) {
-      throw new RangeError(`Resident variant "${variantId}" is not in state.variants. Remove it from the resident set.`);
-    }
-    if (!Number.isFinite(lastUse)) {
-      throw new RangeError(`Resident variant "${variantId}" has last-use time ${String(lastUse)}. Give a finite time.`);
-    }
-  }
-  for (const [application, variantId] of state.lastVariant) {
-    if (variantsById.get(variantId)?.application !== application) {
-      throw new RangeError(
-        `lastVariant maps application "${application}" to "${variantId}", which is not one of its variants in state.variants. Remove the entry or name a variant of that application.`,
-      );
-    }
-  }
-
-  const variantIdsByApplication = new Map<string, string[]>();
-  for (const variant of state.variants) {
-    const ids = variantIdsByApplication.get(variant.application) ?? [];
-    ids.push(variant.id);
-    variantIdsByApplication.set(variant.application, ids);
-  }
-  const variantKeys = new Map<string, string>();
-  for (const [application, ids] of variantIdsByApplication) variantKeys.set(application, variantKeyOf(ids));
-
-  const requestIds = new Set<string>();
-  for (const request of state.queue) {
-    validateRequest(request, state.now, variantIdsByApplication, variantKeys);
-    // An id already in the set leaves its size unchanged.
-    const distinct = requestIds.size;
-    requestIds.add(request.id);
-    if (requestIds.size === distinct) {
-      throw new RangeError(`Request id "${request.id}" is queued twice. Request ids must be unique.`);
-    }
-  }
-}
-
-function validateVariantForPolicy(variant: VariantProfile): void {
-  if (!Number.isFinite(variant.footprintBytes) || variant.footprintBytes <= 0) {
-    throw new RangeError(`Variant "${variant.id}" has footprintBytes ${String(variant.footprintBytes)}. Give an estimate above 0.`);
-  }
-  if (!Number.isInteger(variant.maxBatch) || variant.maxBatch < 1) {
-    throw new RangeError(`Variant "${variant.id}" has maxBatch ${String(variant.maxBatch)}. Use an integer >= 1.`);
-  }
-  if (!Number.isFinite(variant.loadMs) || variant.loadMs < 0) {
-    throw new RangeError(`Variant "${variant.id}" has loadMs ${String(variant.loadMs)}. Give a finite load cost >= 0.`);
-  }
-}
-
-/**
- * Variant keys (an application's variant ids, joined) seen so far, each mapped to itself. An equal
- * key built at a later decision is replaced by the stored string, so the per-request caches below
- * compare keys by reference instead of character by character.
- */
-const variantKeyStrings = new Map<string, string>();
-
-/** Number of distinct variant keys kept; past it the store starts over. */
-const MAX_VARIANT_KEYS = 256;
-
-/** Returns the key of a list of variant ids, the same string for equal lists. */
-function variantKeyOf(ids: readonly string[]): string {
-  const key = ids.join('\n');
-  const known = variantKeyStrings.get(key);
-  if (known !== undefined) return known;
-
-  if (variantKeyStrings.size >= MAX_VARIANT_KEYS) variantKeyStrings.clear();
-  variantKeyStrings.set(key, key);
-  return key;
-}
-
-/**
- * Requests whose deadline, weight and estimates were validated, mapped to the variant ids of their
- * application at the time. Queued requests are not changed once queued, so a request seen at an
- * earlier decision with the same variants is checked again only for its arrival.
- */
-const validatedRequests = new WeakMap<QueuedRequest, string>();
-
-function validateRequest(
-  request: QueuedRequest,
-  now: number,
-  variantIdsByApplication: ReadonlyMap<string, readonly string[]>,
-  variantKeys: ReadonlyMap<string, string>,
-): void {
-  if (!Number.isFinite(request.arrival) || request.arrival > now) {
-    throw new RangeError(`Request "${request.id}" has arrival ${String(request.arrival)} but now is ${now}. A queued request must have arrived by now.`);
-  }
-  const variantKey = variantKeys.get(request.application);
-  if (variantKey !== undefined && validatedRequests.get(request) === variantKey) return;
-
-  const label = `Request "${request.id}"`;
-  if (!Number.isFinite(request.deadline)) {
-    throw new RangeError(`${label} has deadline ${String(request.deadline)}. Give a finite absolute deadline.`);
-  }
-  if (!Number.isFinite(request.weight) || request.weight < 0) {
-    throw new RangeError(`${label} has weight ${String(request.weight)}. Weights must be finite and >= 0; use 1 by default.`);
-  }
-
-  const variantIds = variantIdsByApplication.get(request.application);
-  if (variantIds === undefined || variantKey === undefined) {
-    throw new RangeError(
-      `${label} names application "${request.application}", which has no variant in state.variants. Register its variants or reject the request at submission.`,
-    );
-  }
-  for (const variantId of variantIds) {
-    const estimate = request.estimates[variantId];
-    if (estimate === undefined || !Number.isFinite(estimate) || estimate < 0 || estimate > 1) {
-      throw new RangeError(
-        `${label} has accuracy estimate ${String(estimate)} for variant "${variantId}". Give a probability in [0, 1] for every variant of application "${request.application}".`,
-      );
-    }
-  }
-  validatedRequests.set(request, variantKey);
+export function validateSchedulerState(state: SchedulerState, cache: DecisionCache = defaultDecisionCache): void {
+  const applications = new Map<string, QueueApplication>();
+  for (const [application, variants] of validateStateShape(state)) applications.set(application, { ...variants, slot: 0 });
+  cache.checkQueue(state, applications);
 }
 
 /**
@@ -424,92 +215,147 @@ function queuedValuesOf(applications: readonly ApplicationQueue[]): Map<string, 
 /** One application's feasibility figures and, once its first request is grouped, its queue. */
 interface ApplicationGroup {
   application: string;
+  /** Variants that fit the budget, by id; empty when none does. */
   variants: VariantState[];
-  /** The variants' ids, joined: the key of the estimate rows cached for the application. */
-  variantKey: string;
-  /** Quickest lone finish over the variants, swap included, from now. */
+  /** Quickest lone finish over the variants, swap included, from now; `Infinity` without variants. */
   quickestAloneMs: number;
-  /** Number of feasible requests, which sizes the queue's arrays. */
-  remaining: number;
   queue: ApplicationQueue | undefined;
-  /** Next free position in `queue`. */
-  filled: number;
+  /** Buffers the queue's typed arrays are views of. */
+  buffers: QueueBuffers;
 }
 
 /**
- * Groups the remaining requests (already in deadline order) by application; `groupOf[rank]` is the
- * group of `remaining[rank]`.
+ * Drops the infeasible requests among `ordered` (in deadline order) and groups the rest by
+ * application, in one pass. A request is infeasible when no variant of its application can finish
+ * it in time, even alone and started now, swap included. Returns the queues, the drops in deadline
+ * order, and the oldest arrival among the queued requests.
  */
 function buildApplicationQueues(
-  remaining: readonly QueuedRequest[],
-  groupOf: readonly ApplicationGroup[],
-  lastVariant: ReadonlyMap<string, string>,
+  ordered: readonly RequestEntry[],
+  groups: readonly ApplicationGroup[],
+  state: SchedulerState,
   options: ResolvedPolicyOptions,
-): ApplicationQueue[] {
+): { applications: ApplicationQueue[]; drops: Drop[]; oldestArrival: number } {
+  const { now } = state;
+  const { graceMs } = options;
   // Queues are created at their application's most urgent request, so they come in that order.
   const queues: ApplicationQueue[] = [];
-  for (let rank = 0; rank < remaining.length; rank += 1) {
-    const request = remaining[rank] as QueuedRequest;
-    const group = groupOf[rank] as ApplicationGroup;
+  const drops: Drop[] = [];
+  let oldestArrival = Infinity;
+  let rank = 0;
+  for (let index = 0; index < ordered.length; index += 1) {
+    const entry = ordered[index] as RequestEntry;
+    const group = groups[entry.slot] as ApplicationGroup;
+    const horizon = latestUsefulFinish(entry.deadline, graceMs);
+    if (!(now + group.quickestAloneMs <= horizon)) {
+      drops.push({ requestId: entry.id, reason: DropReason.DeadlineInfeasible });
+      continue;
+    }
+
     let queue = group.queue;
     if (queue === undefined) {
-      queue = sizedQueue(group.application, group.remaining, group.variants, lastVariant);
+      queue = emptyQueue(group.application, group.variants, state.lastVariant);
       group.queue = queue;
       queues.push(queue);
     }
-
-    const position = group.filled;
-    group.filled += 1;
-    queue.requests[position] = request;
-    queue.deadlines[position] = request.deadline;
-    queue.horizons[position] = latestUsefulFinish(request.deadline, options.graceMs);
-    queue.ranks[position] = rank;
-    queue.weights[position] = request.weight;
-    const row = estimateRow(request, queue.variants, group.variantKey);
-    queue.rows[position] = row;
-    for (let index = 0; index < row.length; index += 1) (queue.estimates[index] as Float64Array)[position] = row[index] as number;
+    const buffers = group.buffers;
+    const position = queue.requests.length;
+    if (position === buffers.capacity) buffers.grow(position);
+    queue.requests.push(entry.request);
+    buffers.deadlines[position] = entry.deadline;
+    buffers.horizons[position] = horizon;
+    buffers.ranks[position] = rank;
+    buffers.weights[position] = entry.weight;
+    const row = entry.row;
+    for (let variant = 0; variant < row.length; variant += 1) (buffers.estimates[variant] as Float64Array)[position] = row[variant] as number;
+    oldestArrival = Math.min(oldestArrival, entry.arrival);
+    if (rank < ROLLOUT_WINDOW) queue.rolloutEnd = position + 1;
+    rank += 1;
   }
-  return queues;
+
+  for (const group of groups) if (group.queue !== undefined) group.buffers.viewInto(group.queue);
+  return { applications: queues, drops, oldestArrival };
 }
 
-/**
- * Returns an application's queue with every per-request array allocated at its final length, so
- * filling it allocates nothing more.
- */
-function sizedQueue(
-  application: string,
-  count: number,
-  variants: VariantState[],
-  lastVariant: ReadonlyMap<string, string>,
-): ApplicationQueue {
+/** Returns a queue with no request; `QueueBuffers.viewInto` sets its typed arrays once it is filled. */
+function emptyQueue(application: string, variants: VariantState[], lastVariant: ReadonlyMap<string, string>): ApplicationQueue {
+  const none = new Float64Array(0);
   return {
     application,
-    requests: new Array<QueuedRequest>(count),
-    deadlines: new Float64Array(count),
-    horizons: new Float64Array(count),
-    ranks: new Int32Array(count),
-    weights: new Float64Array(count),
+    requests: [],
+    deadlines: none,
+    horizons: none,
+    ranks: new Int32Array(0),
+    weights: none,
     variants,
-    rows: new Array<readonly number[]>(count),
-    estimates: variants.map(() => new Float64Array(count)),
+    estimates: [],
     rolloutVariant: chooseRolloutVariant(variants, lastVariant.get(application)),
+    rolloutEnd: 0,
   };
 }
 
 /**
- * Estimate rows by request, with the variant key (the application's variant ids, joined) they are
- * aligned with. Queued requests are not changed once queued, so a row stays true while the key does.
+ * The per-request typed arrays of one application's queue, reused by every decision with the same
+ * cache. They grow to the longest queue seen and never shrink.
  */
-const estimateRows = new WeakMap<QueuedRequest, { variantKey: string; row: readonly number[] }>();
+class QueueBuffers {
+  capacity = INITIAL_CAPACITY;
+  deadlines: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  horizons: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  ranks: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  weights: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  estimates: Float64Array[] = [];
 
-/** Returns `Â` of each of `variants` for the request, in the order of `variants`. */
-function estimateRow(request: QueuedRequest, variants: readonly VariantState[], variantKey: string): readonly number[] {
-  const cached = estimateRows.get(request);
-  if (cached !== undefined && cached.variantKey === variantKey) return cached.row;
+  /** Adds estimate columns until there is one per variant. */
+  fit(variantCount: number): void {
+    while (this.estimates.length < variantCount) this.estimates.push(new Float64Array(this.capacity));
+  }
 
-  const row = variants.map((variant) => request.estimates[variant.profile.id] ?? 0);
-  estimateRows.set(request, { variantKey, row });
-  return row;
+  /** Doubles the capacity, keeping the first `filled` entries of every array. */
+  grow(filled: number): void {
+    this.capacity *= 2;
+    this.deadlines = grown(this.deadlines, this.capacity, filled);
+    this.horizons = grown(this.horizons, this.capacity, filled);
+    this.weights = grown(this.weights, this.capacity, filled);
+    const ranks = new Int32Array(this.capacity);
+    ranks.set(this.ranks.subarray(0, filled));
+    this.ranks = ranks;
+    this.estimates = this.estimates.map((column) => grown(column, this.capacity, filled));
+  }
+
+  /** Points the queue's typed arrays at the first `queue.requests.length` entries. */
+  viewInto(queue: ApplicationQueue): void {
+    const count = queue.requests.length;
+    queue.deadlines = this.deadlines.subarray(0, count);
+    queue.horizons = this.horizons.subarray(0, count);
+    queue.ranks = this.ranks.subarray(0, count);
+    queue.weights = this.weights.subarray(0, count);
+    queue.estimates = this.estimates.slice(0, queue.variants.length).map((column) => column.subarray(0, count));
+  }
+}
+
+const INITIAL_CAPACITY = 64;
+
+function grown(array: Float64Array, capacity: number, filled: number): Float64Array {
+  const larger = new Float64Array(capacity);
+  larger.set(array.subarray(0, filled));
+  return larger;
+}
+
+/**
+ * Queue buffers by the cache whose decisions use them, one per application slot. A cache's
+ * decisions run one at a time and drop their context when they return, so no context reads
+ * another's data.
+ */
+const queueBuffers = new WeakMap<DecisionCache, QueueBuffers[]>();
+
+function buffersOf(cache: DecisionCache): QueueBuffers[] {
+  let buffers = queueBuffers.get(cache);
+  if (buffers === undefined) {
+    buffers = [];
+    queueBuffers.set(cache, buffers);
+  }
+  return buffers;
 }
 
 /** Picks the variant that last ran for the application, or its cheapest (lowest `L(1)`) before it has run. */

@@ -60,13 +60,20 @@ export function latencyTable(points: readonly LatencyPoint[], maxBatch: number, 
   validateLatencyProfile(points, label);
 
   const table = [0];
-  for (let size = 1; size <= maxBatch; size += 1) table.push(latencyOfValidated(points, size));
+  const floor = floorOf(points);
+  for (let size = 1; size <= maxBatch; size += 1) table.push(latencyOfValidated(points, size, floor));
   return table;
 }
 
-function latencyOfValidated(points: readonly LatencyPoint[], batchSize: number): number {
+/** Returns the smallest measured latency, below which no `L(b)` goes. */
+function floorOf(points: readonly LatencyPoint[]): number {
+  let floor = Infinity;
+  for (const point of points) floor = Math.min(floor, point.ms);
+  return floor;
+}
+
+function latencyOfValidated(points: readonly LatencyPoint[], batchSize: number, floor = floorOf(points)): number {
   const first = points[0] as LatencyPoint;
-  const floor = Math.min(...points.map((point) => point.ms));
 
   // One point: proportional scaling, L(b) = L(b0) · b / b0.
   if (points.length === 1) return Math.max(floor, (first.ms * batchSize) / first.batchSize);

@@ -142,7 +142,7 @@ export interface Decision {
    * Priority of every request still queued after the drops: the expected utility it loses by
    * waiting one more batch, `w_q · (V_q(t) − V_q(t + Δ))`.
    */
-  priorities: Map<string, number>;
+  priorities: ReadonlyMap<string, number>;
   /**
    * For every non-resident variant with a candidate that did not run: its best candidate's score
    * minus the best resident candidate's score. Negative when the resident choice is better.

@@ -17,20 +17,27 @@
  *    for more requests while the oldest request is younger than the delay and every member would
  *    still finish in time.
  * 5. Priorities. Every remaining request gets `w_q · (V_q(t) − V_q(t + Δ))`, the expected utility
- *    it loses by waiting for the chosen action.
+ *    it loses by waiting for the chosen action (`RequestPriorities`).
  *
  * Ties are broken by stable orders (deadline, then arrival, then id), so equal inputs give equal
  * decisions. A decision costs `O(variants × sizes × n)` for `n` queued requests.
  */
 
-import { chooseCandidate, enumerateCandidates, firstMember, memberIds, type Candidate } from './candidates';
+import { chooseCandidate, enumerateCandidates, firstAtOrAbove, firstMember, memberIds, type Candidate } from './candidates';
+import { defaultDecisionCache, type DecisionCache } from './decision-cache';
 import { buildDecisionContext, type DecisionContext, type VariantState } from './decision-context';
-import type { Action, Decision, QueuedRequest, RunAction, SchedulerState, WaitAction } from './model';
+import type { Action, Decision, RunAction, SchedulerState, WaitAction } from './model';
 import type { ResolvedPolicyOptions } from './policy-options';
+import { RequestPriorities } from './request-priorities';
 
-/** Decides what the executor does next, which requests to drop, and every request's priority. */
-export function decide(state: SchedulerState, options: ResolvedPolicyOptions): Decision {
-  const context = buildDecisionContext(state, options);
+/**
+ * Decides what the executor does next, which requests to drop, and every request's priority.
+ * `cache` keeps request entries and the deadline order from one call to the next, so a queue that
+ * changed little since the last call is cheap to decide on. The decision is the same with any
+ * cache. Callers that interleave unrelated queues can pass one cache per queue.
+ */
+export function decide(state: SchedulerState, options: ResolvedPolicyOptions, cache: DecisionCache = defaultDecisionCache): Decision {
+  const context = buildDecisionContext(state, options, cache);
   if (context.applications.length === 0) {
     return { drops: context.drops, action: { kind: 'idle' }, priorities: new Map(), swapGains: new Map() };
   }
@@ -87,10 +94,11 @@ function toRunAction(context: DecisionContext, best: Candidate): RunAction {
  * Returns `w_q · (V_q(t) − V_q(t + Δ))` for every remaining request, where `V_q(x)` is the best
  * `Â_m(q)` over the variants that could finish `q` alone, swap included, if started at `x`.
  */
-function computePriorities(context: DecisionContext, delayMs: number): Map<string, number> {
-  const priorities = new Map<string, number>();
+function computePriorities(context: DecisionContext, delayMs: number): RequestPriorities {
   const { now } = context;
   const later = now + delayMs;
+  const requests = [];
+  const values = [];
 
   for (const queue of context.applications) {
     // A variant counts for `V_q(x)` when `x + L(1) + swap` is within the request's horizon; these
@@ -105,18 +113,48 @@ function computePriorities(context: DecisionContext, delayMs: number): Map<strin
       finishLater[variantIndex] = later + alone;
     }
 
-    for (let index = 0; index < queue.requests.length; index += 1) {
-      const horizon = queue.horizons[index] ?? -Infinity;
-      const row = queue.rows[index] as readonly number[];
-      let valueNow = 0;
-      let valueLater = 0;
-      for (let variantIndex = 0; variantIndex < variantCount; variantIndex += 1) {
-        const estimate = row[variantIndex] ?? 0;
-        if ((finishNow[variantIndex] as number) <= horizon) valueNow = Math.max(valueNow, estimate);
-        if ((finishLater[variantIndex] as number) <= horizon) valueLater = Math.max(valueLater, estimate);
+    // Variant `v` counts for `V_q(t)` from the first request whose horizon reaches `finishNow[v]`
+    // and for `V_q(t + Δ)` from the first that reaches `finishLater[v]`, as horizons ascend. Outside
+    // those ranges both values take the same variants, so the priority is exactly 0.
+    const priorities = new Float64Array(queue.requests.length);
+    for (const [from, to] of unionOfRanges(queue.horizons, finishNow, finishLater)) {
+      for (let index = from; index < to; index += 1) {
+        const horizon = queue.horizons[index] as number;
+        let valueNow = 0;
+        let valueLater = 0;
+        for (let variantIndex = 0; variantIndex < variantCount; variantIndex += 1) {
+          const estimate = (queue.estimates[variantIndex] as Float64Array)[index] as number;
+          if ((finishNow[variantIndex] as number) <= horizon) valueNow = Math.max(valueNow, estimate);
+          if ((finishLater[variantIndex] as number) <= horizon) valueLater = Math.max(valueLater, estimate);
+        }
+        priorities[index] = (queue.weights[index] as number) * (valueNow - valueLater);
       }
-      priorities.set((queue.requests[index] as QueuedRequest).id, (queue.weights[index] ?? 0) * (valueNow - valueLater));
     }
+    requests.push(queue.requests);
+    values.push(priorities);
   }
-  return priorities;
+  return new RequestPriorities(requests, values);
+}
+
+/**
+ * Returns the union of the index ranges `[first horizon >= starts[v], first horizon >= ends[v])`
+ * over the variants, as disjoint ranges in ascending order. `horizons` ascend and `ends[v] >=
+ * starts[v]`.
+ */
+function unionOfRanges(horizons: Float64Array, starts: Float64Array, ends: Float64Array): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let variantIndex = 0; variantIndex < starts.length; variantIndex += 1) {
+    const from = firstAtOrAbove(horizons, starts[variantIndex] as number);
+    const to = firstAtOrAbove(horizons, ends[variantIndex] as number);
+    if (from < to) ranges.push([from, to]);
+  }
+  ranges.sort((left, right) => left[0] - right[0]);
+
+  const union: [number, number][] = [];
+  for (const [from, to] of ranges) {
+    const last = union[union.length - 1];
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else union.push([from, to]);
+  }
+  return union;
 }

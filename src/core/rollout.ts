@@ -64,6 +64,7 @@ interface Stream {
   cursor: number;
   /** Number of the queue's requests inside the roll-out window: a prefix, as ranks ascend. */
   windowEnd: number;
+  /** The candidate's members as a range `[skipStart, skipEnd)`; both -1 when none or `skipSet` applies. */
   skipStart: number;
   skipEnd: number;
   /** Members chosen out of deadline order, which the roll-out skips; null when the range applies. */
@@ -81,36 +82,45 @@ export function rolloutValue(context: DecisionContext, candidate: RolloutStart):
   for (;;) {
     const stream = mostUrgentStream(streams);
     if (stream === undefined) break;
-    const { queue, variant, estimates, windowEnd } = stream;
+    const { queue, variant, estimates, windowEnd, skipStart, skipEnd } = stream;
+    const { weights, deadlines, horizons } = queue;
 
     if (stream.loadPending) {
       clock += variant.profile.loadMs;
       stream.loadPending = false;
     }
 
-    // Take up to a full batch of this application's next requests, then walk them again to value them.
+    // Take up to a full batch of this application's next requests in the window. The cursor is
+    // never inside the members' range, so the batch has the window's remaining requests minus the
+    // members among them.
     const first = stream.cursor;
-    let size = 0;
-    while (size < variant.fullBatch && stream.cursor < windowEnd) {
-      size += 1;
-      stream.cursor = skipMembers(stream, stream.cursor + 1);
+    let size: number;
+    if (stream.skipSet === null) {
+      const skipped = Math.max(0, Math.min(windowEnd, skipEnd) - Math.max(first, skipStart));
+      size = Math.min(variant.fullBatch, windowEnd - first - skipped);
+    } else {
+      size = 0;
+      for (let index = first; size < variant.fullBatch && index < windowEnd; index = skipMembers(stream, index + 1)) size += 1;
     }
     clock += variant.latency[size] ?? 0;
 
     let index = first;
     for (let served = 0; served < size; served += 1) {
-      const weight = queue.weights[index] ?? 0;
-      const estimate = estimates[index] ?? 0;
-      const deadline = queue.deadlines[index] ?? 0;
+      const weight = weights[index] as number;
+      const estimate = estimates[index] as number;
+      const deadline = deadlines[index] as number;
       if (clock <= deadline) {
         value += weight * estimate;
-      } else if (clock <= (queue.horizons[index] ?? 0)) {
+      } else if (clock <= (horizons[index] as number)) {
         value += weight * estimate * (1 - (clock - deadline) / graceMs) - weight * missPenalty;
       } else {
         value -= weight * dropPenalty;
       }
-      index = skipMembers(stream, index + 1);
+      index += 1;
+      if (index === skipStart) index = skipEnd;
+      else if (stream.skipSet !== null) index = skipMembers(stream, index);
     }
+    stream.cursor = index;
   }
   return value;
 }
@@ -128,14 +138,15 @@ function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[
 
     const residentAfterCandidate =
       variant === candidate.variant || (variant.resident && variant.evictionPosition >= candidate.evictCount);
+    const skipsRange = isCandidateApplication && candidate.members === undefined;
     const stream: Stream = {
       queue,
       variant,
       estimates: queue.estimates[variantIndex] ?? new Float64Array(0),
       cursor: 0,
-      windowEnd: firstRankAtOrAbove(queue.ranks, ROLLOUT_WINDOW),
-      skipStart: isCandidateApplication && candidate.members === undefined ? candidate.start : -1,
-      skipEnd: isCandidateApplication && candidate.members === undefined ? candidate.start + candidate.size : -1,
+      windowEnd: queue.rolloutEnd,
+      skipStart: skipsRange ? candidate.start : -1,
+      skipEnd: skipsRange ? candidate.start + candidate.size : -1,
       skipSet: isCandidateApplication && candidate.members !== undefined ? new Set(candidate.members) : null,
       loadPending: !residentAfterCandidate,
     };
@@ -153,18 +164,6 @@ function skipMembers(stream: Stream, index: number): number {
     return next;
   }
   return index === stream.skipStart ? stream.skipEnd : index;
-}
-
-/** Binary search: the first index whose rank is at least `threshold` in an ascending array. */
-function firstRankAtOrAbove(ranks: Int32Array, threshold: number): number {
-  let low = 0;
-  let high = ranks.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((ranks[middle] as number) < threshold) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** Returns the stream whose next request comes first in the deadline order, if any remains in the window. */

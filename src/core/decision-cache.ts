@@ -1,0 +1,452 @@
+/**
+ * What `decide()` keeps from one decision to the next: an entry per queued request object, with its
+ * checked fields and its estimate row, and the deadline order of the last queue it ordered.
+ *
+ * The live scheduler and the simulator change their queue between two decisions by removing the
+ * batch that ran and the dropped requests and by appending arrivals. Most requests of a queue were
+ * therefore in the previous one, already checked, with their estimate rows built and their place in
+ * the deadline order known. A decision then checks and sorts only the `k` new requests and merges
+ * them into the surviving order: `O(n + k log k)` for `n` queued requests instead of
+ * `O(n log n)`. Finding a request's entry mostly costs one comparison too: the entry is usually the
+ * next one of the last queue, and only a request out of that order is looked up by object.
+ *
+ * The cache never changes a decision or an error, whatever the caller does to its queue between
+ * calls:
+ * - An entry is reused only while its request object still has the id, application, arrival,
+ *   deadline, weight and `estimates` object it had when the entry was made. Otherwise the request
+ *   gets a new entry and counts as new. Values inside `estimates` are not compared, because
+ *   `QueuedRequest` declares them read-only.
+ * - Each admission stamps the entries of the queued requests, so the surviving order keeps exactly
+ *   the requests queued now, whatever was removed, reordered, replaced or added.
+ * - Duplicate ids are found without a set of every id: an entry stamped twice in one admission is
+ *   one object queued twice, and `idOwners` maps each id to the one entry allowed to carry it. Only
+ *   entries that do not own their id are looked up there, and one whose owner is also queued is a
+ *   duplicate.
+ * - When any check fails, `rejectInvalidQueue` checks the queue again without the cache and throws
+ *   the error for its first invalid request.
+ *
+ * A cache keeps the entries of its last two queues, and through them their requests, until later
+ * decisions replace them. `idOwners` keeps up to about twice as many entries as are queued: each
+ * admission sweeps a few of them and removes those no longer queued.
+ */
+
+import type { QueuedRequest, SchedulerState } from './model';
+import { compareIds } from './residency';
+import {
+  rejectInvalidQueue,
+  validateEstimates,
+  validateRequestFields,
+  type ApplicationVariants,
+} from './state-validation';
+
+/** One application's variants at a decision, as the cache checks requests and builds rows. */
+export interface QueueApplication extends ApplicationVariants {
+  /** Variant ids that estimate rows list, in row order; absent when no row is needed. */
+  rowVariantIds?: readonly string[];
+  /** `variantKeyOf(rowVariantIds)`. */
+  rowKey?: string;
+  /** Index in `ids` of each of `rowVariantIds`. */
+  rowSources?: Int32Array;
+  /** Index the caller groups the application's requests under, copied to each entry's `slot`. */
+  slot: number;
+}
+
+/** A request object as the cache last checked it. */
+export class RequestEntry {
+  /** Variant key the estimates were last checked against; undefined before the first check. */
+  checkedKey: string | undefined = undefined;
+  /** Variant key the row follows; undefined before the first row. */
+  rowKey: string | undefined = undefined;
+  /** `Â` of each row variant, in row order. Shared by later decisions, so callers must not modify it. */
+  row: Float64Array = EMPTY_ROW;
+  /** Number of the last admission whose queue contained the request. */
+  stamp = 0;
+  /** Whether the entry is in the cache's last deadline order. */
+  inOrder = false;
+  /** Index of the request in the queue of the admission numbered `stamp`. */
+  position = -1;
+  /** Whether `idOwners` maps the entry's id to this entry. */
+  ownsId = false;
+  /** The `slot` of the request's application at the current decision. */
+  slot = 0;
+  /** The request's application, as the cache tracks it. */
+  readonly applicationRecord: ApplicationRecord;
+
+  readonly id: string;
+  readonly application: string;
+  readonly arrival: number;
+  readonly deadline: number;
+  readonly weight: number;
+  readonly estimates: Readonly<Record<string, number>>;
+
+  constructor(
+    readonly request: QueuedRequest,
+    applicationRecord: ApplicationRecord,
+  ) {
+    this.applicationRecord = applicationRecord;
+    this.id = request.id;
+    this.application = request.application;
+    this.arrival = request.arrival;
+    this.deadline = request.deadline;
+    this.weight = request.weight;
+    this.estimates = request.estimates;
+  }
+
+  /** Returns whether the request still has the fields this entry was made from. */
+  matches(request: QueuedRequest): boolean {
+    return (
+      request.deadline === this.deadline &&
+      request.arrival === this.arrival &&
+      request.weight === this.weight &&
+      request.id === this.id &&
+      request.application === this.application &&
+      request.estimates === this.estimates
+    );
+  }
+}
+
+const EMPTY_ROW = new Float64Array(0);
+
+/**
+ * An application name the cache has seen, with its variants at the latest admission that had them.
+ * Entries point to their record, so checking a request needs no lookup by application name.
+ */
+interface ApplicationRecord {
+  /** The application at the admission numbered `stamp`. */
+  current: QueueApplication;
+  /** Number of the last admission whose state had variants of the application. */
+  stamp: number;
+}
+
+/** Request entries, the last deadline order and the id owners, kept between decisions. */
+export class DecisionCache {
+  private readonly entries = new WeakMap<QueuedRequest, RequestEntry>();
+  /** Entries of the last ordered queue, in deadline order. */
+  private order: RequestEntry[] = [];
+  /** Second buffer for the next order, so ordering allocates no array of the queue's length. */
+  private spare: RequestEntry[] = [];
+  private stamp = 0;
+  /** Entries of the last admission's queue, in queue order; empty after a rejected queue. */
+  private queueEntries: RequestEntry[] = [];
+  /** Second buffer for the next admission's queue entries. */
+  private spareQueueEntries: RequestEntry[] = [];
+  /** Entries of the current admission that are not in the last order. */
+  private readonly fresh: RequestEntry[] = [];
+  /** Entries of the current admission that do not own their id. */
+  private readonly unowned: RequestEntry[] = [];
+  /** The estimates of the request being checked, in the order of its application's `ids`. */
+  private copiedEstimates = new Float64Array(8);
+  private readonly idOwners = new Map<string, RequestEntry>();
+  private readonly applicationRecords = new Map<string, ApplicationRecord>();
+  private sweep: IterableIterator<RequestEntry> = this.idOwners.values();
+
+  /**
+   * Checks the queued requests and returns their entries in deadline order: deadline, then arrival,
+   * then id. The returned array is the cache's own and changes at the next call; callers must not
+   * modify it or keep it.
+   */
+  orderQueue(state: SchedulerState, applications: ReadonlyMap<string, QueueApplication>): readonly RequestEntry[] {
+    this.admit(state, applications);
+
+    // The last order's entries queued again keep their relative order; the new ones are sorted and
+    // merged in. Entries not queued again leave the order.
+    const previous = this.order;
+    const merged = this.spare;
+    mergeDeadlineOrders(previous, this.stamp, sortByDeadlineOrder(this.fresh), merged);
+    for (let index = 0; index < this.fresh.length; index += 1) (this.fresh[index] as RequestEntry).inOrder = true;
+    this.order = merged;
+    this.spare = previous;
+    return merged;
+  }
+
+  /** Checks the queued requests as `orderQueue` does, without ordering them. */
+  checkQueue(state: SchedulerState, applications: ReadonlyMap<string, QueueApplication>): void {
+    this.admit(state, applications);
+  }
+
+  /**
+   * Stamps and checks every queued request, building entries and rows where needed. Collects the
+   * entries missing from the last order in `fresh`. Throws the error of the first invalid request.
+   */
+  private admit(state: SchedulerState, applications: ReadonlyMap<string, QueueApplication>): void {
+    this.stamp += 1;
+    const stamp = this.stamp;
+    const { now, queue } = state;
+    const fresh = this.fresh;
+    const unowned = this.unowned;
+    fresh.length = 0;
+    unowned.length = 0;
+
+    for (const [name, application] of applications) {
+      const record = this.applicationRecords.get(name);
+      if (record === undefined) this.applicationRecords.set(name, { current: application, stamp });
+      else {
+        record.current = application;
+        record.stamp = stamp;
+      }
+    }
+
+    // Callers keep their queue's order and remove and append requests, so a request's entry is
+    // most often the next one of the last admission's queue. A lookup by request object takes over
+    // after a gap and for new requests.
+    const last = this.queueEntries;
+    const next = this.spareQueueEntries;
+    let cursor = 0;
+    let valid = true;
+    for (let index = 0; index < queue.length; index += 1) {
+      const request = queue[index] as QueuedRequest;
+      if (!Number.isFinite(request.arrival) || request.arrival > now) {
+        valid = false;
+        break;
+      }
+
+      let entry: RequestEntry | undefined = last[cursor];
+      if (entry !== undefined && entry.request === request) cursor += 1;
+      else {
+        entry = this.entries.get(request);
+        if (entry !== undefined && entry.stamp === stamp - 1) cursor = entry.position + 1;
+      }
+      if (entry === undefined || !entry.matches(request)) {
+        const known = this.applicationRecords.get(request.application);
+        if (known === undefined || !hasValidFields(request)) {
+          valid = false;
+          break;
+        }
+        entry = new RequestEntry(request, known);
+        this.entries.set(request, entry);
+      }
+      const record = entry.applicationRecord;
+      // An entry already stamped now is one request object queued twice. A record not stamped now
+      // is an application without variants in this state.
+      if (entry.stamp === stamp || record.stamp !== stamp) {
+        valid = false;
+        break;
+      }
+      entry.stamp = stamp;
+
+      // Checking the estimates copies them, so a new row needs no second lookup by variant id.
+      const application = record.current;
+      let copied = false;
+      if (entry.checkedKey !== application.key) {
+        if (this.copiedEstimates.length < application.ids.length) this.copiedEstimates = new Float64Array(application.ids.length);
+        if (!hasValidEstimates(request, application.ids, this.copiedEstimates)) {
+          valid = false;
+          break;
+        }
+        entry.checkedKey = application.key;
+        copied = true;
+      }
+      if (application.rowKey !== undefined && entry.rowKey !== application.rowKey) {
+        entry.row = copied
+          ? rowOf(this.copiedEstimates, application.rowSources ?? new Int32Array(0))
+          : estimateRow(request, application.rowVariantIds ?? []);
+        entry.rowKey = application.rowKey;
+      }
+      entry.slot = application.slot;
+      entry.position = index;
+      next[index] = entry;
+
+      if (!entry.inOrder) fresh.push(entry);
+      if (!entry.ownsId) unowned.push(entry);
+    }
+
+    if (valid) valid = this.claimIds(stamp);
+    if (!valid) {
+      last.length = 0;
+      rejectInvalidQueue(state, applications);
+    }
+    next.length = queue.length;
+    this.queueEntries = next;
+    this.spareQueueEntries = last;
+    this.sweepOwners(2 * unowned.length + SWEEP_MINIMUM, stamp);
+  }
+
+  /**
+   * Makes every entry in `unowned` the owner of its id. Returns false when an id is already owned
+   * by an entry queued now: two request objects with one id.
+   */
+  private claimIds(stamp: number): boolean {
+    for (let index = 0; index < this.unowned.length; index += 1) {
+      const entry = this.unowned[index] as RequestEntry;
+      const owner = this.idOwners.get(entry.id);
+      if (owner !== undefined) {
+        if (owner.stamp === stamp) return false;
+        owner.ownsId = false;
+      }
+      this.idOwners.set(entry.id, entry);
+      entry.ownsId = true;
+    }
+    return true;
+  }
+
+  /** Visits up to `budget` id owners, round robin, and removes those not queued now. */
+  private sweepOwners(budget: number, stamp: number): void {
+    for (let visited = 0; visited < budget; visited += 1) {
+      let next = this.sweep.next();
+      if (next.done === true) {
+        this.sweep = this.idOwners.values();
+        next = this.sweep.next();
+        if (next.done === true) return;
+      }
+      const entry = next.value;
+      if (entry.stamp !== stamp) {
+        this.idOwners.delete(entry.id);
+        entry.ownsId = false;
+      }
+    }
+  }
+}
+
+/** Id owners an admission sweeps besides twice its number of new owners. */
+const SWEEP_MINIMUM = 8;
+
+/** The cache `decide()` uses unless its caller passes another. */
+export const defaultDecisionCache = new DecisionCache();
+
+function hasValidFields(request: QueuedRequest): boolean {
+  try {
+    validateRequestFields(request);
+    return true;
+  } catch {
+    // The caller reports the error through `rejectInvalidQueue`, in queue order.
+    return false;
+  }
+}
+
+function hasValidEstimates(request: QueuedRequest, variantIds: readonly string[], into: Float64Array): boolean {
+  try {
+    validateEstimates(request, variantIds, into);
+    return true;
+  } catch {
+    // As in `hasValidFields`.
+    return false;
+  }
+}
+
+/** Returns `estimates[sources[i]]` for each `i`. */
+function rowOf(estimates: Float64Array, sources: Int32Array): Float64Array {
+  const row = new Float64Array(sources.length);
+  for (let index = 0; index < sources.length; index += 1) row[index] = estimates[sources[index] as number] as number;
+  return row;
+}
+
+/** Returns `Â` of each of `variantIds` for the request, in that order. */
+function estimateRow(request: QueuedRequest, variantIds: readonly string[]): Float64Array {
+  const row = new Float64Array(variantIds.length);
+  for (let index = 0; index < variantIds.length; index += 1) row[index] = request.estimates[variantIds[index] as string] ?? 0;
+  return row;
+}
+
+/** The fields the deadline order compares. */
+export interface DeadlineOrdered {
+  id: string;
+  arrival: number;
+  deadline: number;
+}
+
+/** Orders by deadline, then arrival, then id. */
+export function compareDeadlineOrder(left: DeadlineOrdered, right: DeadlineOrdered): number {
+  if (left.deadline !== right.deadline) return left.deadline - right.deadline;
+  if (left.arrival !== right.arrival) return left.arrival - right.arrival;
+  return compareIds(left.id, right.id);
+}
+
+/**
+ * Returns the items sorted by `compareDeadlineOrder`. Checked ids are unique, so that order is
+ * total and any correct sort gives it. This sort (insertion sort of short runs, then bottom-up
+ * merges) compares copied deadlines and calls `compareDeadlineOrder` only on equal deadlines, so
+ * most comparisons read a typed array instead of two objects.
+ */
+export function sortByDeadlineOrder<T extends DeadlineOrdered>(items: readonly T[]): T[] {
+  const count = items.length;
+  const deadlines = new Float64Array(count);
+  let order = new Int32Array(count);
+  let merged = new Int32Array(count);
+  for (let index = 0; index < count; index += 1) {
+    deadlines[index] = (items[index] as T).deadline;
+    order[index] = index;
+  }
+
+  // Insertion-sort short runs first, which takes fewer steps than merging from runs of 1.
+  for (let low = 0; low < count; low += INSERTION_RUN) {
+    const high = Math.min(low + INSERTION_RUN, count);
+    for (let next = low + 1; next < high; next += 1) {
+      const moving = order[next] as number;
+      let slot = next;
+      while (slot > low && comesBefore(items, deadlines, moving, order[slot - 1] as number)) {
+        order[slot] = order[slot - 1] as number;
+        slot -= 1;
+      }
+      order[slot] = moving;
+    }
+  }
+
+  // Merge sorted runs of `width` pairwise into runs of twice the width. The left run wins ties.
+  for (let width = INSERTION_RUN; width < count; width *= 2) {
+    for (let low = 0; low < count; low += 2 * width) {
+      const middle = Math.min(low + width, count);
+      const high = Math.min(low + 2 * width, count);
+      let left = low;
+      let right = middle;
+      let out = low;
+      while (left < middle && right < high) {
+        const leftIndex = order[left] as number;
+        const rightIndex = order[right] as number;
+        if (comesBefore(items, deadlines, rightIndex, leftIndex)) {
+          merged[out] = rightIndex;
+          right += 1;
+        } else {
+          merged[out] = leftIndex;
+          left += 1;
+        }
+        out += 1;
+      }
+      while (left < middle) merged[out++] = order[left++] as number;
+      while (right < high) merged[out++] = order[right++] as number;
+    }
+    [order, merged] = [merged, order];
+  }
+
+  const sorted: T[] = new Array<T>(count);
+  for (let position = 0; position < count; position += 1) sorted[position] = items[order[position] as number] as T;
+  return sorted;
+}
+
+/** Length of the runs that `sortByDeadlineOrder` sorts by insertion before merging. */
+const INSERTION_RUN = 8;
+
+/** Returns whether item `first` comes strictly before item `second` in the deadline order. */
+function comesBefore(items: readonly DeadlineOrdered[], deadlines: Float64Array, first: number, second: number): boolean {
+  const firstDeadline = deadlines[first] as number;
+  const secondDeadline = deadlines[second] as number;
+  if (firstDeadline !== secondDeadline) return firstDeadline < secondDeadline;
+  return compareDeadlineOrder(items[first] as DeadlineOrdered, items[second] as DeadlineOrdered) < 0;
+}
+
+/**
+ * Writes into `out`, replacing its contents, the merge of `previous`'s entries stamped `stamp` and
+ * `fresh`, both in deadline order. Marks the entries of `previous` not stamped `stamp` as out of the
+ * order.
+ */
+function mergeDeadlineOrders(previous: readonly RequestEntry[], stamp: number, fresh: readonly RequestEntry[], out: RequestEntry[]): void {
+  // Writing by index and truncating once keeps `out`'s storage from one decision to the next.
+  let count = 0;
+  let freshIndex = 0;
+  for (let index = 0; index < previous.length; index += 1) {
+    const entry = previous[index] as RequestEntry;
+    if (entry.stamp !== stamp) {
+      entry.inOrder = false;
+      continue;
+    }
+    while (freshIndex < fresh.length && comesFirst(fresh[freshIndex] as RequestEntry, entry)) out[count++] = fresh[freshIndex++] as RequestEntry;
+    out[count++] = entry;
+  }
+  while (freshIndex < fresh.length) out[count++] = fresh[freshIndex++] as RequestEntry;
+  out.length = count;
+}
+
+/** Returns whether `first` comes strictly before `second` in the deadline order. */
+function comesFirst(first: RequestEntry, second: RequestEntry): boolean {
+  if (first.deadline !== second.deadline) return first.deadline < second.deadline;
+  return compareDeadlineOrder(first, second) < 0;
+}
