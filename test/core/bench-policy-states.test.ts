@@ -10,7 +10,7 @@ import { resolvePolicyOptions } from '../../src/core/policy-options';
 import { buildWorkloadTrace } from '../../src/core/simulator/experiment';
 import { resolveBurstOptions } from '../../src/core/workloads/arrivals';
 import { percentiles } from '../../tools/bench/machine';
-import { buildState, referenceLatency, stateRandom, TIGHT_SHARE, trafficOf, withFourVariants } from '../../tools/bench/policy-states';
+import { buildState, QueueSequence, referenceLatency, stateRandom, TIGHT_SHARE, trafficOf, withFourVariants } from '../../tools/bench/policy-states';
 import { loadSimInputs } from '../../tools/sim/inputs';
 import { SIM_DEFAULTS } from '../../tools/sim/options';
 
@@ -85,5 +85,51 @@ describe('benchmark states', () => {
     // 2,000 draws of a 20% share: the standard error is about 0.9 points.
     expect(tight).toBeGreaterThan(TIGHT_SHARE - 0.04);
     expect(tight).toBeLessThan(TIGHT_SHARE + 0.04);
+  });
+});
+
+describe('benchmark queue sequence', () => {
+  const inputs = loadSimInputs(root, SIM_DEFAULTS.manifest, SIM_DEFAULTS.profile, undefined);
+  const applications = withFourVariants(inputs.applications);
+  const options = resolvePolicyOptions({ memoryBudgetBytes: SIM_DEFAULTS.memoryBudgetMiB * 2 ** 20 });
+  const pool = buildWorkloadTrace(
+    {
+      applications: inputs.applications,
+      costs: inputs.costs,
+      requestsPerApplication: 200,
+      deadlineRange: SIM_DEFAULTS.deadlineRange,
+      bursts: resolveBurstOptions(),
+      jointOptions: resolveJointEstimatorOptions(),
+      trackerOptions: resolvePriorTrackerOptions(),
+    },
+    'control',
+    1,
+    1,
+  );
+  const settings = { applications, pool, traffic: trafficOf(pool), referenceLatencyMs: referenceLatency(inputs.applications), options, now: 100_000 };
+
+  it('replaces the served batch with new arrivals', () => {
+    const sequence = new QueueSequence(settings, 200, stateRandom(1, 200));
+    const before = sequence.state;
+    const decision = decide(before, options);
+    if (decision.action.kind !== 'run') throw new Error(`expected a run action, got ${decision.action.kind}`);
+    sequence.advance(decision);
+    const after = sequence.state;
+
+    expect(after.queue).toHaveLength(200);
+    expect(after.now).toBe(before.now + decision.action.expectedDurationMs);
+    const served = new Set(decision.action.requestIds);
+    expect(after.queue.filter((request) => served.has(request.id))).toEqual([]);
+    expect(after.queue.slice(0, 200 - served.size)).toEqual(before.queue.filter((request) => !served.has(request.id)));
+    expect(after.lastVariant.get(decision.action.application)).toBe(decision.action.variantId);
+  });
+
+  it('keeps ids unique over many decisions', () => {
+    const sequence = new QueueSequence(settings, 100, stateRandom(2, 100));
+    for (let step = 0; step < 50; step += 1) sequence.advance(decide(sequence.state, options));
+
+    const ids = sequence.state.queue.map((request) => request.id);
+    expect(new Set(ids).size).toBe(100);
+    for (const request of sequence.state.queue) expect(request.arrival).toBeLessThanOrEqual(sequence.state.now);
   });
 });

@@ -22,7 +22,7 @@
  */
 
 import { latencyTable } from '../../src/core/latency.js';
-import type { QueuedRequest, SchedulerState, TrafficEstimate, VariantProfile } from '../../src/core/model.js';
+import type { Decision, QueuedRequest, SchedulerState, TrafficEstimate, VariantProfile } from '../../src/core/model.js';
 import { plannedProfile } from '../../src/core/padding.js';
 import { preloadOrder } from '../../src/core/residency.js';
 import { TrafficTracker } from '../../src/core/traffic.js';
@@ -121,9 +121,30 @@ export interface StateSettings {
 
 /** Builds one scheduler state with `size` queued requests, spread evenly over the applications. */
 export function buildState(settings: StateSettings, size: number, random: Random): SchedulerState {
-  const { applications, options, now, referenceLatencyMs } = settings;
+  const { applications, options, now } = settings;
   const variants = applications.flatMap((application) => application.variants.map(plannedProfile));
   const resident = preloadedResidents(applications, options.memoryBudgetBytes);
+  const makeRequest = requestMaker(settings, size, resident);
+
+  const queue: QueuedRequest[] = [];
+  for (let index = 0; index < size; index += 1) queue.push(makeRequest(index, now, random));
+
+  const lastVariant = new Map<string, string>();
+  for (const variant of variants) if (resident.has(variant.id)) lastVariant.set(variant.application, variant.id);
+  return { now, queue, variants, resident, lastVariant, swapCredit: new Map(), traffic: settings.traffic };
+}
+
+/**
+ * Returns a function that builds request number `index` of a queue of `size` requests at time
+ * `now`: application `index` modulo the number of applications, id `<application>-<index>`, and
+ * the deadline mix described at the top of this file.
+ */
+function requestMaker(
+  settings: StateSettings,
+  size: number,
+  resident: ReadonlyMap<string, number>,
+): (index: number, now: number, random: Random) => QueuedRequest {
+  const { applications, options, referenceLatencyMs } = settings;
   const costs = new Map(applications.map((application) => [application.id, applicationCosts(application, resident, options)]));
   const pools = new Map(applications.map((application) => [application.id, settings.pool.filter((request) => request.application === application.id)]));
 
@@ -131,8 +152,7 @@ export function buildState(settings: StateSettings, size: number, random: Random
   let drainMs = 0;
   for (const cost of costs.values()) drainMs += (size / applications.length) * cost.drainPerRequestMs;
 
-  const queue: QueuedRequest[] = [];
-  for (let index = 0; index < size; index += 1) {
+  return (index, now, random) => {
     const application = applications[index % applications.length] as BenchApplication;
     const pool = pools.get(application.id) ?? [];
     const source = pool[random.integer(0, pool.length - 1)];
@@ -143,19 +163,72 @@ export function buildState(settings: StateSettings, size: number, random: Random
     const tightHigh = Math.max(tightLow, 2 * referenceLatencyMs);
     const relaxedHigh = Math.max(8 * referenceLatencyMs, tightHigh + 1.5 * drainMs);
     const slack = random.uniform() < TIGHT_SHARE ? uniformIn(random, tightLow, tightHigh) : uniformIn(random, tightHigh, relaxedHigh);
-    queue.push({
+    return {
       id: `${application.id}-${index}`,
       application: application.id,
       arrival: now - random.uniform() * 2 * referenceLatencyMs,
       deadline: now + slack,
       weight: 1,
       estimates: estimatesFor(application, source),
-    });
+    };
+  };
+}
+
+/**
+ * A queue that changes between decisions as the live scheduler's and the simulator's does. After
+ * each decision `advance` removes the requests it ran or dropped, as new arrays, and moves the clock
+ * to the end of the batch (its expected duration) or of the wait. It applies a run's evictions and
+ * load to the resident set and `lastVariant`, then appends new requests, built as `buildState`
+ * builds them at the new time, until the queue has its length again.
+ *
+ * NOTE: swap credit stays empty and latency profiles are not refined from the runs, unlike the
+ * schedulers. The first only affects which swaps win, the second costs one latency table per
+ * decision.
+ */
+export class QueueSequence {
+  private current: SchedulerState;
+  private nextIndex: number;
+  private readonly makeRequest: (index: number, now: number, random: Random) => QueuedRequest;
+
+  constructor(
+    settings: StateSettings,
+    private readonly size: number,
+    private readonly random: Random,
+  ) {
+    this.current = buildState(settings, size, random);
+    this.nextIndex = size;
+    this.makeRequest = requestMaker(settings, size, this.current.resident);
   }
 
-  const lastVariant = new Map<string, string>();
-  for (const variant of variants) if (resident.has(variant.id)) lastVariant.set(variant.application, variant.id);
-  return { now, queue, variants, resident, lastVariant, swapCredit: new Map(), traffic: settings.traffic };
+  /** The state to decide on next. */
+  get state(): SchedulerState {
+    return this.current;
+  }
+
+  /** Applies a decision on `state` and moves to the next state. */
+  advance(decision: Decision): void {
+    const { action } = decision;
+    const leaving = new Set(decision.drops.map((drop) => drop.requestId));
+    const resident = new Map(this.current.resident);
+    const lastVariant = new Map(this.current.lastVariant);
+    let now = this.current.now;
+    if (action.kind === 'run') {
+      for (const id of action.requestIds) leaving.add(id);
+      for (const id of action.evict) resident.delete(id);
+      now += action.expectedDurationMs;
+      resident.set(action.variantId, now);
+      lastVariant.set(action.application, action.variantId);
+    } else if (action.kind === 'wait') {
+      now = action.until;
+    }
+
+    const queue = this.current.queue.filter((request) => !leaving.has(request.id));
+    while (queue.length < this.size) {
+      queue.push(this.makeRequest(this.nextIndex, now, this.random));
+      this.nextIndex += 1;
+    }
+    this.current = { ...this.current, now, queue, resident, lastVariant };
+  }
 }
 
 /** Returns the reference latency of the applications as served (measured variants only). */
