@@ -178,7 +178,7 @@ export class Scheduler implements SchedulerApi {
 
     // 3 and 4. Models through the store, SneakPeek sessions.
     checkVariantSelection(manifest, config.variants);
-    this.store = await ModelStore.open(config.storeName);
+    this.store = await ModelStore.open(config.storeName, (code, message) => this.warn(code, message));
     for (const application of manifest.applications) await this.prepareApplication(application);
     if (this.applications.size === 0) {
       const problems = this.stats_.modelProblems.map((problem) => `${problem.modelId}: ${problem.message}`);

@@ -7,6 +7,7 @@
  *   bytes are stored.
  * - When IndexedDB refuses to store (quota, private mode), the downloaded bytes are used anyway
  *   and the failure is reported through `onWarning`.
+ * - When IndexedDB cannot be opened or read at all, every model is downloaded, with a warning.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ModelSource } from '../protocol/messages.js';
@@ -45,21 +46,35 @@ export interface LoadCallbacks {
 }
 
 export class ModelStore {
-  private constructor(private readonly db: IDBPDatabase<ModelDb>) {}
+  /** `db` is undefined when IndexedDB could not be opened: the store then only downloads. */
+  private constructor(private readonly db: IDBPDatabase<ModelDb> | undefined) {}
 
-  static async open(name: string): Promise<ModelStore> {
-    const db = await openDB<ModelDb>(name, 1, {
-      upgrade(database) {
-        const store = database.createObjectStore(STORE, { keyPath: 'sha256' });
-        store.createIndex('modelId', 'modelId');
-      },
-    });
-    return new ModelStore(db);
+  /**
+   * Opens the database `name`. When IndexedDB cannot open it (storage disabled, a database of a
+   * newer version under the same name), returns a store that downloads every model and warns.
+   */
+  static async open(name: string, onWarning?: (code: string, message: string) => void): Promise<ModelStore> {
+    try {
+      const db = await openDB<ModelDb>(name, 1, {
+        upgrade(database) {
+          const store = database.createObjectStore(STORE, { keyPath: 'sha256' });
+          store.createIndex('modelId', 'modelId');
+        },
+      });
+      return new ModelStore(db);
+    } catch (error) {
+      onWarning?.(
+        'model-store-unavailable',
+        `could not open the model store "${name}" in IndexedDB (${describe(error)}); every model is downloaded at every start. ` +
+          'Pass another storeName, or clear this site\'s data if an incompatible database has that name.',
+      );
+      return new ModelStore(undefined);
+    }
   }
 
   /** Returns the model's verified bytes, from IndexedDB when present, else from the network. */
   async load(ref: ModelFileRef, callbacks: LoadCallbacks = {}): Promise<LoadedBytes> {
-    const stored = await this.db.get(STORE, ref.sha256);
+    const stored = await this.readStored(ref, callbacks);
     if (stored !== undefined) {
       const actual = await sha256Hex(stored.bytes);
       if (actual === ref.sha256) return { bytes: stored.bytes, source: 'indexeddb' };
@@ -67,7 +82,8 @@ export class ModelStore {
         'stored-model-corrupt',
         `IndexedDB copy of "${ref.modelId}" hashes to ${actual}, not ${ref.sha256}; deleted it and downloading again`,
       );
-      await this.db.delete(STORE, ref.sha256);
+      // Safe to ignore a failure: the entry is overwritten below, or ignored again at the next start.
+      await this.db?.delete(STORE, ref.sha256).catch(() => undefined);
     }
 
     const bytes = await download(ref, callbacks.onProgress);
@@ -81,9 +97,13 @@ export class ModelStore {
 
     await this.replace(ref, bytes).catch((error: unknown) => {
       // Safe to continue: the bytes are verified, only the next start will download them again.
+      const described = describe(error);
+      const cause = isQuotaError(error)
+        ? 'because the storage quota is exhausted; free space by clearing old site data, or allow persistent storage'
+        : `(${described})`;
       callbacks.onWarning?.(
         'model-store-write-failed',
-        `could not store "${ref.modelId}" in IndexedDB (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}); using the downloaded bytes`,
+        `could not store "${ref.modelId}" (${ref.bytes} bytes) in IndexedDB ${cause}. The runtime is using the downloaded bytes and downloads them again at the next start. Error: ${described}`,
       );
     });
     return { bytes, source: 'network' };
@@ -91,15 +111,28 @@ export class ModelStore {
 
   /** Ids of the models stored, for diagnostics and tests. */
   async storedModelIds(): Promise<string[]> {
-    const entries = await this.db.getAll(STORE);
+    const entries = (await this.db?.getAll(STORE)) ?? [];
     return entries.map((entry) => entry.modelId);
   }
 
   close(): void {
-    this.db.close();
+    this.db?.close();
+  }
+
+  /** Returns the stored entry for `ref`'s hash, or undefined when there is none or it cannot be read. */
+  private async readStored(ref: ModelFileRef, callbacks: LoadCallbacks): Promise<StoredModel | undefined> {
+    if (this.db === undefined) return undefined;
+    try {
+      return await this.db.get(STORE, ref.sha256);
+    } catch (error) {
+      // Safe to continue: the model is downloaded and verified instead.
+      callbacks.onWarning?.('model-store-read-failed', `reading "${ref.modelId}" from IndexedDB failed (${describe(error)}); downloading it`);
+      return undefined;
+    }
   }
 
   private async replace(ref: ModelFileRef, bytes: ArrayBuffer): Promise<void> {
+    if (this.db === undefined) return;
     const transaction = this.db.transaction(STORE, 'readwrite');
     const stale = await transaction.store.index('modelId').getAllKeys(ref.modelId);
     for (const key of stale) {
@@ -175,4 +208,14 @@ function looksLikeHtml(bytes: ArrayBuffer): boolean {
 export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Returns whether a failed IndexedDB write ran out of quota (Chromium names it `QuotaExceededError`). */
+function isQuotaError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'QuotaExceededError' || (error instanceof DOMException && error.code === DOMException.QUOTA_EXCEEDED_ERR);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
