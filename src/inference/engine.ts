@@ -3,16 +3,18 @@
  * WASM otherwise.
  *
  * - The provider is chosen once, at `init()`, and reported with the reason for the choice.
- * - At most one `run()` is in flight per session: calls queue on the session's own chain.
+ * - At most one `run()` is in flight in the whole worker, whatever the session: calls queue on one
+ *   chain. onnxruntime-web 1.31.1's JSEP build keeps a single current-run state per WASM module
+ *   and throws "Session already started" when a run enters while another one waits for the GPU.
  * - If the first WebGPU session cannot be created, the engine falls back to WASM for that and every
  *   later session, and records why in the provider note.
  * - Once the WebGPU device is lost, `load()` and `run()` reject with a `GpuDeviceLostError`, and so
  *   does a run in flight when it is lost, so no output computed on a lost device is returned.
- *   onnxruntime-web 1.31.1 (the JSEP build) never settles a run in flight when the device is lost
- *   (its read-back `mapAsync` rejects inside the suspended WASM call, and Chromium reports that as
- *   an uncaught error), keeps the lost device for the life of the worker and never requests
- *   another. So a run races `GPUDevice.lost`, and recovering means a new worker (the scheduler's
- *   job).
+ *   onnxruntime-web 1.31.1 (the JSEP build) never settles a run in flight when the device is lost:
+ *   its read-back `mapAsync` rejects inside the suspended WASM call, and Chromium reports that as
+ *   an uncaught error. It also keeps the lost device for the life of the worker and never
+ *   requests another. So a run races `GPUDevice.lost`, and recovering means a new worker, which
+ *   the scheduler starts.
  */
 import * as ort from 'onnxruntime-web';
 import type {
@@ -50,7 +52,7 @@ interface LoadedSession {
   outputName: string;
   recordShape: number[];
   recordSize: number;
-  /** Tail of the chain that serialises `run()` calls on this session. */
+  /** The last run queued on this session, which `evict()` waits for. */
   tail: Promise<unknown>;
 }
 
@@ -58,6 +60,8 @@ export class InferenceEngine implements InferenceApi {
   private provider: Provider = Provider.Wasm;
   private providerNote = 'not initialised';
   private readonly sessions = new Map<string, LoadedSession>();
+  /** Tail of the chain that serialises every `run()` of the worker. */
+  private runTail: Promise<unknown> = Promise.resolve();
   /** The GPUDevice onnxruntime-web created, once a WebGPU session exists. */
   private device: GpuDeviceLike | undefined;
   /** Reason and message of the device loss, once `device.lost` has resolved. */
@@ -149,7 +153,8 @@ export class InferenceEngine implements InferenceApi {
       );
     }
 
-    const result = loaded.tail.catch(() => undefined).then(() => this.runNow(modelId, loaded, input, batchSize, scheduled));
+    const result = this.runTail.catch(() => undefined).then(() => this.runNow(modelId, loaded, input, batchSize, scheduled));
+    this.runTail = result;
     loaded.tail = result;
     return result;
   }
@@ -214,7 +219,7 @@ export class InferenceEngine implements InferenceApi {
   /** Starts watching the GPUDevice onnxruntime-web created for its WebGPU backend. */
   private async watchDevice(): Promise<void> {
     // onnxruntime-web 1.31.1 (JSEP) stores the device as a plain value once its WebGPU backend is
-    // initialised; the declared type is a promise, so await covers both.
+    // initialised. The declared type is a promise, so `await` covers both.
     const device = (await (ort.env.webgpu.device as unknown)) as GpuDeviceLike | undefined;
     if (device === undefined || device === this.device) return;
     this.device = device;

@@ -38,6 +38,8 @@ export interface Ledger {
 declare global {
   interface Window {
     createLedger?: (runtime: Runtime) => Ledger;
+    /** Ledgers created so far in the page; it keeps generated ids apart. */
+    ledgerCount?: number;
   }
 }
 
@@ -45,6 +47,8 @@ declare global {
 export async function installLedger(page: Page): Promise<void> {
   await page.evaluate(() => {
     window.createLedger = (runtime) => {
+      const prefix = `ledger${(window.ledgerCount = (window.ledgerCount ?? 0) + 1)}-`;
+      const submitted = new Set<string>();
       const accepted: string[] = [];
       const rejected: { id: string; name: string; message: string }[] = [];
       const events: Record<string, number> = {};
@@ -56,9 +60,10 @@ export async function installLedger(page: Page): Promise<void> {
       let next = 0;
       let reading = true;
 
+      // Counts the outcomes of this ledger's requests only; other ledgers may share the runtime.
       runtime.addEventListener('outcome', (event) => {
         const id = event.outcome.requestId;
-        events[id] = (events[id] ?? 0) + 1;
+        if (submitted.has(id)) events[id] = (events[id] ?? 0) + 1;
       });
 
       const check = (stats: RuntimeStats) => {
@@ -85,7 +90,8 @@ export async function installLedger(page: Page): Promise<void> {
 
       return {
         submit(init) {
-          const id = init.id ?? `ledger-${++next}`;
+          const id = init.id ?? `${prefix}${++next}`;
+          submitted.add(id);
           const submission = runtime.submit({ ...init, id }).then(
             (outcome) => {
               accepted.push(id);
