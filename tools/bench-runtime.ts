@@ -93,6 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
     'bench-runtime-overhead.csv': overheadCsv(report.overhead),
     'bench-runtime-soak.csv': soakCsv(report.soak),
     'bench-runtime-swap.csv': swapCsv(report.swap),
+    'bench-runtime.md': `${formatReport(report, 'markdown')}\n`,
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(out, name), text);
   console.log(`Wrote ${Object.keys(files).map((name) => join(options.out, name)).join(', ')}.`);
@@ -105,7 +106,7 @@ function build(options: RuntimeBenchOptions): void {
   run('npx', args);
 }
 
-/** `PRETTY_NAME` of /etc/os-release, with Debian's point release when it is known. */
+/** Returns `PRETTY_NAME` of /etc/os-release, with Debian's point release when it is known. */
 function operatingSystem(): string {
   const read = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
   const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(read('/etc/os-release') ?? '')?.[1] ?? process.platform;

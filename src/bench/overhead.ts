@@ -37,6 +37,8 @@ export async function measureOverhead(request: OverheadRequest): Promise<Overhea
     runtime = await createRuntime({
       manifestUrl: MANIFEST_URL,
       provider: request.provider,
+      // Measure at start even when a profile is stored, so the start-up figures are from this run.
+      profile: 'always',
       variants: [request.variantId],
       memoryBudgetBytes: 2 ** 30,
       storeName: request.storeName,

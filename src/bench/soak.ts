@@ -22,6 +22,8 @@ export async function runSoak(request: SoakRequest): Promise<SoakResult> {
   const runtime = await createRuntime({
     manifestUrl: MANIFEST_URL,
     provider: request.provider,
+    // Measure at start even when a profile is stored, so `startupLoadMs` is from this run.
+    profile: 'always',
     memoryBudgetBytes: request.memoryBudgetBytes,
     storeName: request.storeName,
     ...(request.variants === undefined ? {} : { variants: request.variants }),

@@ -64,7 +64,8 @@ adapter: software rendering, not GPU speed) and on WASM, and prints and writes t
             JS heap (after garbage collection), the resident set and the outcome counts at
             checkpoints
   swap      load, evict and reload of each variant on a bare inference worker
-Writes bench-runtime.json and one CSV per scenario to --out.
+Writes bench-runtime.json, one CSV per scenario, and bench-runtime.md (the tables in Markdown)
+to --out.
 
 Options:
   --scenarios LIST       scenarios to run, comma-separated, of ${SCENARIOS.join(', ')}
@@ -99,7 +100,7 @@ Options:
   --quick                small defaults (shown above) and, without --variants, only the
                          first variant of the first application, for a run of well under a
                          minute
-  --out DIR              folder for bench-runtime.json and bench-runtime-*.csv
+  --out DIR              folder for bench-runtime.json, bench-runtime-*.csv and bench-runtime.md
                          default: ${RUNTIME_BENCH_DEFAULTS.out}
   --port N               port of the preview server on 127.0.0.1 (the next free one if taken)
                          default: ${RUNTIME_BENCH_DEFAULTS.port}

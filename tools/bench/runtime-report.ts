@@ -251,8 +251,15 @@ function ms(value: number | undefined): string {
 
 const mib = (bytes: number | undefined): string => (bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(2));
 
-/** Renders rows as a plain-text table with right-aligned columns after the first. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** `text` for the terminal, `markdown` for pipe tables that docs can include as they are. */
+export type TableStyle = 'text' | 'markdown';
+
+/** Renders rows as a table with the first column left-aligned and the others right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], style: TableStyle = 'text'): string {
+  if (style === 'markdown') {
+    const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+    return [line(header), `|${header.map((_, column) => (column === 0 ? '---' : '---:')).join('|')}|`, ...rows.map(line)].join('\n');
+  }
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
@@ -264,24 +271,26 @@ export function providerLabel(provider: string, report: RuntimeBenchReport): str
   return provider === 'webgpu' ? `WebGPU, adapter ${describeAdapter(report)}` : 'WASM';
 }
 
-export function formatReport(report: RuntimeBenchReport): string {
+/** Renders the whole report: the machine, then one table per scenario and provider. */
+export function formatReport(report: RuntimeBenchReport, style: TableStyle = 'text'): string {
+  // Markdown needs a blank line between a paragraph and a table; the terminal reads better without.
+  const section = (blocks: readonly string[]): string => blocks.join(style === 'markdown' ? '\n\n' : '\n');
   const sections: string[] = [];
   const machine = report.machine;
-  sections.push(
-    [
-      `Runtime benchmark, ${report.startedAt}`,
-      `Machine: ${machine.cores}-core ${machine.cpuModel}, ${machine.os}, Node ${machine.node}`,
-      `Browser: ${report.browser}; onnxruntime-web ${report.ortVersion}; WASM threads need cross-origin isolation: ${report.environment.crossOriginIsolated ? 'isolated' : 'not isolated'}`,
-      `WebGPU adapter: ${describeAdapter(report)}`,
-      `Load average (1, 5, 15 min): ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} at start, ${machine.loadAverageAtEnd.map((value) => value.toFixed(2)).join(', ')} at end`,
-      `Commit ${machine.commit}${machine.uncommittedChanges ? ' with uncommitted changes' : ''}`,
-    ].join('\n'),
-  );
+  const facts = [
+    `Machine: ${machine.cores}-core ${machine.cpuModel}, ${machine.os}, Node ${machine.node}`,
+    `Browser: ${report.browser}, onnxruntime-web ${report.ortVersion}, page ${report.environment.crossOriginIsolated ? '' : 'not '}cross-origin isolated`,
+    `WebGPU adapter: ${describeAdapter(report)}`,
+    `Load average (1, 5, 15 min): ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} at start, ${machine.loadAverageAtEnd.map((value) => value.toFixed(2)).join(', ')} at end`,
+    `Commit ${machine.commit}${machine.uncommittedChanges ? ' with uncommitted changes' : ''}`,
+  ];
+  sections.push(section([`Runtime benchmark, ${report.startedAt}`, style === 'markdown' ? facts.map((fact) => `- ${fact}`).join('\n') : facts.join('\n')]));
 
   for (const provider of new Set(report.overhead.map((row) => row.provider))) {
     const rows = report.overhead.filter((row) => row.provider === provider);
     sections.push(
-      `Overhead on ${providerLabel(provider, report)}, ms per batch (${report.options.batches} batches each; ratio = runtime / raw; target at batch ${OVERHEAD_TARGET.batchSize}: <= ${OVERHEAD_TARGET.ratio})\n` +
+      section([
+        `Overhead on ${providerLabel(provider, report)}, ms per batch (${report.options.batches} batches each; ratio = runtime / raw; target at batch ${OVERHEAD_TARGET.batchSize}: <= ${OVERHEAD_TARGET.ratio})`,
         table(
           ['variant', 'b', 'raw p50', 'raw p90', 'worker call', 'worker run', 'runtime p50', 'runtime p90', 'arrival-finish', 'delivery', 'SneakPeek*', 'ratio p50', 'ratio p90', 'target'],
           rows.map((row) => [
@@ -300,8 +309,10 @@ export function formatReport(report: RuntimeBenchReport): string {
             row.ratioP90.toFixed(2),
             verdict(row.targetMet),
           ]),
-        ) +
-        '\n* SneakPeek: median of the runtime\'s start-up profile at that batch size, in the scheduler worker.',
+          style,
+        ),
+        "* SneakPeek: median of the runtime's start-up profile at that batch size, in the scheduler worker.",
+      ]),
     );
   }
 
@@ -309,9 +320,11 @@ export function formatReport(report: RuntimeBenchReport): string {
     const threads = [...new Set(soak.checkpoints.flatMap((checkpoint) => Object.keys(checkpoint.threads)))].sort();
     const counts = soak.counts;
     const dropped = Object.entries(counts.dropped).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none dropped';
+    const growth = Object.entries(soak.heapGrowthAfterWarmupBytes).map(([thread, bytes]) => `${thread} ${(bytes / 1024).toFixed(0)} KiB`);
     sections.push(
-      `Soak on ${providerLabel(soak.provider, report)}: ${soak.requests} requests at ${soak.ratePerSecond}/s (achieved ${soak.achievedRatePerSecond.toFixed(1)}/s)\n` +
-        `JS heap used after garbage collection (MiB), and all memory per thread from measureUserAgentSpecificMemory (MiB, WASM memory included)\n` +
+      section([
+        `Soak on ${providerLabel(soak.provider, report)}: ${soak.requests} requests at ${soak.ratePerSecond}/s (achieved ${soak.achievedRatePerSecond.toFixed(1)}/s). ` +
+          'Per thread, MiB: "heap" is the JS heap in use after garbage collection, "all" is measureUserAgentSpecificMemory, WASM memory included.',
         table(
           ['submitted', 'seconds', ...threads.map((thread) => `${thread} heap`), ...threads.map((thread) => `${thread} all`), 'resident', 'resident MiB', 'completed', 'dropped'],
           soak.checkpoints.map((checkpoint) => [
@@ -324,18 +337,21 @@ export function formatReport(report: RuntimeBenchReport): string {
             String(checkpoint.completed),
             String(checkpoint.dropped),
           ]),
-        ) +
-        `\nOutcomes: ${counts.submitted} submitted, ${counts.rejected} rejected, ${counts.completed} completed (${counts.deadlineMet} by their deadline), ${dropped}; ` +
-        `${counts.duplicateOutcomes} duplicate, ${counts.unknownOutcomes} unknown, ${counts.missingOutcomes} missing. Every accepted request one outcome: ${soak.everyRequestOneOutcome ? 'yes' : 'NO'}.` +
-        `\nResponse time (arrival to finish) of completed requests: p50 ${ms(soak.response?.median)} ms, p90 ${ms(soak.response?.p90)} ms, max ${ms(soak.response?.max)} ms; ${soak.swaps} swaps, ${soak.evictions} evictions.` +
-        `\nHeap growth from the second checkpoint to the last: ${Object.entries(soak.heapGrowthAfterWarmupBytes).map(([thread, bytes]) => `${thread} ${(bytes / 1024).toFixed(0)} KiB`).join(', ')}.`,
+          style,
+        ),
+        `Outcomes: ${counts.submitted} submitted, ${counts.rejected} rejected, ${counts.completed} completed (${counts.deadlineMet} by their deadline), ${dropped}; ` +
+          `${counts.duplicateOutcomes} duplicate, ${counts.unknownOutcomes} unknown, ${counts.missingOutcomes} missing. Every accepted request one outcome: ${soak.everyRequestOneOutcome ? 'yes' : 'NO'}.`,
+        `Response time (arrival to finish) of completed requests: p50 ${ms(soak.response?.median)} ms, p90 ${ms(soak.response?.p90)} ms, max ${ms(soak.response?.max)} ms; ${soak.swaps} swaps, ${soak.evictions} evictions.`,
+        `JS heap growth from the second checkpoint to the last: ${growth.join(', ')}.`,
+      ]),
     );
   }
 
   for (const provider of new Set(report.swap.map((row) => row.provider))) {
     const rows = report.swap.filter((row) => row.provider === provider);
     sections.push(
-      `Swap cost on ${providerLabel(provider, report)}, ms (${report.options.swapRepetitions} evict-and-reload cycles per variant; "call" is as the caller sees it)\n` +
+      section([
+        `Swap cost on ${providerLabel(provider, report)}, ms (${report.options.swapRepetitions} evict-and-reload cycles per variant; "call" is as the caller sees it)`,
         table(
           ['variant', 'first load', 'first load call', 'evict call p50', 'reload p50', 'reload p90', 'reload call p50', 'scheduler start-up load'],
           rows.map((row) => [
@@ -348,7 +364,9 @@ export function formatReport(report: RuntimeBenchReport): string {
             ms(row.reloadCall.median),
             ms(row.schedulerStartupLoadMs),
           ]),
+          style,
         ),
+      ]),
     );
   }
   return sections.join('\n\n');
