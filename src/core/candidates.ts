@@ -23,7 +23,7 @@
 
 import type { ApplicationQueue, DecisionContext, VariantState } from './decision-context';
 import { evictionCount } from './residency';
-import { rolloutValue, type RolloutStart } from './rollout';
+import { Rollout, type RolloutStart } from './rollout';
 
 /** A scored candidate batch. */
 export interface Candidate extends RolloutStart {
@@ -41,6 +41,7 @@ export interface Candidate extends RolloutStart {
  */
 export function enumerateCandidates(context: DecisionContext): Candidate[] {
   const candidates: Candidate[] = [];
+  const rollout = new Rollout(context);
 
   for (const queue of context.applications) {
     for (let variantIndex = 0; variantIndex < queue.variants.length; variantIndex += 1) {
@@ -56,11 +57,11 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
           );
 
       for (const size of variant.sizes) {
-        const candidate = buildCandidate(context, queue, variantIndex, size, evictCount);
+        const candidate = buildCandidate(context, rollout, queue, variantIndex, size, evictCount);
         if (candidate !== undefined) candidates.push(candidate);
       }
       if (context.options.advantageCandidates && queue.variants.length > 1) {
-        for (const candidate of advantageCandidates(context, queue, variantIndex, evictCount)) candidates.push(candidate);
+        for (const candidate of advantageCandidates(context, rollout, queue, variantIndex, evictCount)) candidates.push(candidate);
       }
     }
   }
@@ -72,7 +73,7 @@ export function enumerateCandidates(context: DecisionContext): Candidate[] {
  * largest advantage of this variant's estimate over the best other variant's, when they differ
  * from the most urgent ones.
  */
-function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, variantIndex: number, evictCount: number): Candidate[] {
+function advantageCandidates(context: DecisionContext, rollout: Rollout, queue: ApplicationQueue, variantIndex: number, evictCount: number): Candidate[] {
   const variant = queue.variants[variantIndex] as VariantState;
   const count = queue.requests.length;
   const advantage = new Float64Array(count);
@@ -103,7 +104,7 @@ function advantageCandidates(context: DecisionContext, queue: ApplicationQueue, 
     members.sort((left, right) => left - right);
     if ((members[size - 1] as number) === start + size - 1) continue;
 
-    const candidate = buildCandidate(context, queue, variantIndex, size, evictCount, members);
+    const candidate = buildCandidate(context, rollout, queue, variantIndex, size, evictCount, members);
     if (candidate !== undefined) candidates.push(candidate);
   }
   return candidates;
@@ -161,6 +162,7 @@ export function firstMember(candidate: Candidate): number {
 
 function buildCandidate(
   context: DecisionContext,
+  rollout: Rollout,
   queue: ApplicationQueue,
   variantIndex: number,
   size: number,
@@ -190,7 +192,7 @@ function buildCandidate(
   // The candidate is its own roll-out start; its score is filled in once the roll-out is known.
   const candidate: Candidate = { queue, variant, start, size, durationMs, evictCount, finish, memberValue, score: 0 };
   if (members !== undefined) candidate.members = members;
-  candidate.score = memberValue + rolloutValue(context, candidate) - context.arrivalCost(durationMs);
+  candidate.score = memberValue + rollout.value(candidate) - context.arrivalCost(durationMs);
   return candidate;
 }
 

@@ -115,7 +115,7 @@ export function buildDecisionContext(
     if (buffers.length === slot) buffers.push(new QueueBuffers());
     const groupBuffers = buffers[slot] as QueueBuffers;
     groupBuffers.fit(variants.length);
-    groups.push({ application, variants, quickestAloneMs: quickest, queue: undefined, buffers: groupBuffers });
+    groups.push({ application, variants, quickestAloneMs: quickest, remaining: 0, queue: undefined, filled: 0, buffers: groupBuffers });
   }
   const ordered = cache.orderQueue(state, cacheApplications);
   const { applications, drops, oldestArrival } = buildApplicationQueues(ordered, groups, state, options);
@@ -219,14 +219,18 @@ interface ApplicationGroup {
   variants: VariantState[];
   /** Quickest lone finish over the variants, swap included, from now; `Infinity` without variants. */
   quickestAloneMs: number;
+  /** Number of feasible requests, which sizes the queue. */
+  remaining: number;
   queue: ApplicationQueue | undefined;
+  /** Next free position in `queue`. */
+  filled: number;
   /** Buffers the queue's typed arrays are views of. */
   buffers: QueueBuffers;
 }
 
 /**
  * Drops the infeasible requests among `ordered` (in deadline order) and groups the rest by
- * application, in one pass. A request is infeasible when no variant of its application can finish
+ * application. A request is infeasible when no variant of its application can finish
  * it in time, even alone and started now, swap included. Returns the queues, the drops in deadline
  * order, and the oldest arrival among the queued requests.
  */
@@ -238,30 +242,37 @@ function buildApplicationQueues(
 ): { applications: ApplicationQueue[]; drops: Drop[]; oldestArrival: number } {
   const { now } = state;
   const { graceMs } = options;
+
+  // The first pass drops and counts, so each queue's request array is allocated at its length.
+  const drops: Drop[] = [];
+  for (let index = 0; index < ordered.length; index += 1) {
+    const entry = ordered[index] as RequestEntry;
+    const group = groups[entry.slot] as ApplicationGroup;
+    if (now + group.quickestAloneMs <= latestUsefulFinish(entry.deadline, graceMs)) group.remaining += 1;
+    else drops.push({ requestId: entry.id, reason: DropReason.DeadlineInfeasible });
+  }
+
   // Queues are created at their application's most urgent request, so they come in that order.
   const queues: ApplicationQueue[] = [];
-  const drops: Drop[] = [];
   let oldestArrival = Infinity;
   let rank = 0;
   for (let index = 0; index < ordered.length; index += 1) {
     const entry = ordered[index] as RequestEntry;
     const group = groups[entry.slot] as ApplicationGroup;
     const horizon = latestUsefulFinish(entry.deadline, graceMs);
-    if (!(now + group.quickestAloneMs <= horizon)) {
-      drops.push({ requestId: entry.id, reason: DropReason.DeadlineInfeasible });
-      continue;
-    }
+    if (!(now + group.quickestAloneMs <= horizon)) continue;
 
     let queue = group.queue;
     if (queue === undefined) {
-      queue = emptyQueue(group.application, group.variants, state.lastVariant);
+      queue = emptyQueue(group.application, group.remaining, group.variants, state.lastVariant);
       group.queue = queue;
       queues.push(queue);
+      group.buffers.reserve(group.remaining);
     }
     const buffers = group.buffers;
-    const position = queue.requests.length;
-    if (position === buffers.capacity) buffers.grow(position);
-    queue.requests.push(entry.request);
+    const position = group.filled;
+    group.filled += 1;
+    queue.requests[position] = entry.request;
     buffers.deadlines[position] = entry.deadline;
     buffers.horizons[position] = horizon;
     buffers.ranks[position] = rank;
@@ -277,12 +288,15 @@ function buildApplicationQueues(
   return { applications: queues, drops, oldestArrival };
 }
 
-/** Returns a queue with no request; `QueueBuffers.viewInto` sets its typed arrays once it is filled. */
-function emptyQueue(application: string, variants: VariantState[], lastVariant: ReadonlyMap<string, string>): ApplicationQueue {
+/**
+ * Returns a queue whose request array has room for `count` requests and whose typed arrays are
+ * empty until `QueueBuffers.viewInto` sets them.
+ */
+function emptyQueue(application: string, count: number, variants: VariantState[], lastVariant: ReadonlyMap<string, string>): ApplicationQueue {
   const none = new Float64Array(0);
   return {
     application,
-    requests: [],
+    requests: new Array<QueuedRequest>(count),
     deadlines: none,
     horizons: none,
     ranks: new Int32Array(0),
@@ -311,16 +325,15 @@ class QueueBuffers {
     while (this.estimates.length < variantCount) this.estimates.push(new Float64Array(this.capacity));
   }
 
-  /** Doubles the capacity, keeping the first `filled` entries of every array. */
-  grow(filled: number): void {
-    this.capacity *= 2;
-    this.deadlines = grown(this.deadlines, this.capacity, filled);
-    this.horizons = grown(this.horizons, this.capacity, filled);
-    this.weights = grown(this.weights, this.capacity, filled);
-    const ranks = new Int32Array(this.capacity);
-    ranks.set(this.ranks.subarray(0, filled));
-    this.ranks = ranks;
-    this.estimates = this.estimates.map((column) => grown(column, this.capacity, filled));
+  /** Grows every array to hold at least `count` entries. Their contents are not kept. */
+  reserve(count: number): void {
+    if (count <= this.capacity) return;
+    while (this.capacity < count) this.capacity *= 2;
+    this.deadlines = new Float64Array(this.capacity);
+    this.horizons = new Float64Array(this.capacity);
+    this.ranks = new Int32Array(this.capacity);
+    this.weights = new Float64Array(this.capacity);
+    this.estimates = this.estimates.map(() => new Float64Array(this.capacity));
   }
 
   /** Points the queue's typed arrays at the first `queue.requests.length` entries. */
@@ -335,12 +348,6 @@ class QueueBuffers {
 }
 
 const INITIAL_CAPACITY = 64;
-
-function grown(array: Float64Array, capacity: number, filled: number): Float64Array {
-  const larger = new Float64Array(capacity);
-  larger.set(array.subarray(0, filled));
-  return larger;
-}
 
 /**
  * Queue buffers by the cache whose decisions use them, one per application slot. A cache's

@@ -99,6 +99,11 @@ function computePriorities(context: DecisionContext, delayMs: number): RequestPr
   const later = now + delayMs;
   const requests = [];
   const values = [];
+  let total = 0;
+  for (const queue of context.applications) total += queue.requests.length;
+  // One buffer for every queue's priorities, zero where no range below writes.
+  const buffer = new Float64Array(total);
+  let offset = 0;
 
   for (const queue of context.applications) {
     // A variant counts for `V_q(x)` when `x + L(1) + swap` is within the request's horizon; these
@@ -116,7 +121,8 @@ function computePriorities(context: DecisionContext, delayMs: number): RequestPr
     // Variant `v` counts for `V_q(t)` from the first request whose horizon reaches `finishNow[v]`
     // and for `V_q(t + Δ)` from the first that reaches `finishLater[v]`, as horizons ascend. Outside
     // those ranges both values take the same variants, so the priority is exactly 0.
-    const priorities = new Float64Array(queue.requests.length);
+    const priorities = buffer.subarray(offset, offset + queue.requests.length);
+    offset += queue.requests.length;
     for (const [from, to] of unionOfRanges(queue.horizons, finishNow, finishLater)) {
       for (let index = from; index < to; index += 1) {
         const horizon = queue.horizons[index] as number;

@@ -72,88 +72,107 @@ interface Stream {
   loadPending: boolean;
 }
 
-/** Returns the expected utility of serving every request outside the candidate after it. */
-export function rolloutValue(context: DecisionContext, candidate: RolloutStart): number {
-  const { graceMs, missPenalty, dropPenalty } = context.options;
-  const streams = openStreams(context, candidate);
+/**
+ * The roll-outs of one decision's candidates. It keeps one stream per application queue and resets
+ * them for each candidate, so scoring a candidate allocates nothing but a set for out-of-order
+ * members.
+ */
+export class Rollout {
+  private readonly streams: Stream[];
 
-  let clock = context.now + candidate.durationMs;
-  let value = 0;
-  for (;;) {
-    const stream = mostUrgentStream(streams);
-    if (stream === undefined) break;
-    const { queue, variant, estimates, windowEnd, skipStart, skipEnd } = stream;
-    const { weights, deadlines, horizons } = queue;
-
-    if (stream.loadPending) {
-      clock += variant.profile.loadMs;
-      stream.loadPending = false;
-    }
-
-    // Take up to a full batch of this application's next requests in the window. The cursor is
-    // never inside the members' range, so the batch has the window's remaining requests minus the
-    // members among them.
-    const first = stream.cursor;
-    let size: number;
-    if (stream.skipSet === null) {
-      const skipped = Math.max(0, Math.min(windowEnd, skipEnd) - Math.max(first, skipStart));
-      size = Math.min(variant.fullBatch, windowEnd - first - skipped);
-    } else {
-      size = 0;
-      for (let index = first; size < variant.fullBatch && index < windowEnd; index = skipMembers(stream, index + 1)) size += 1;
-    }
-    clock += variant.latency[size] ?? 0;
-
-    let index = first;
-    for (let served = 0; served < size; served += 1) {
-      const weight = weights[index] as number;
-      const estimate = estimates[index] as number;
-      const deadline = deadlines[index] as number;
-      if (clock <= deadline) {
-        value += weight * estimate;
-      } else if (clock <= (horizons[index] as number)) {
-        value += weight * estimate * (1 - (clock - deadline) / graceMs) - weight * missPenalty;
-      } else {
-        value -= weight * dropPenalty;
-      }
-      index += 1;
-      if (index === skipStart) index = skipEnd;
-      else if (stream.skipSet !== null) index = skipMembers(stream, index);
-    }
-    stream.cursor = index;
-  }
-  return value;
-}
-
-function openStreams(context: DecisionContext, candidate: RolloutStart): Stream[] {
-  const streams: Stream[] = [];
-
-  for (const queue of context.applications) {
-    const isCandidateApplication = queue === candidate.queue;
-    const variantIndex = isCandidateApplication
-      ? queue.variants.indexOf(candidate.variant)
-      : queue.rolloutVariant;
-    const variant = queue.variants[variantIndex];
-    if (variant === undefined) continue;
-
-    const residentAfterCandidate =
-      variant === candidate.variant || (variant.resident && variant.evictionPosition >= candidate.evictCount);
-    const skipsRange = isCandidateApplication && candidate.members === undefined;
-    const stream: Stream = {
+  constructor(private readonly context: DecisionContext) {
+    this.streams = context.applications.map((queue) => ({
       queue,
-      variant,
-      estimates: queue.estimates[variantIndex] ?? new Float64Array(0),
+      variant: queue.variants[0] as VariantState,
+      estimates: EMPTY_COLUMN,
       cursor: 0,
       windowEnd: queue.rolloutEnd,
-      skipStart: skipsRange ? candidate.start : -1,
-      skipEnd: skipsRange ? candidate.start + candidate.size : -1,
-      skipSet: isCandidateApplication && candidate.members !== undefined ? new Set(candidate.members) : null,
-      loadPending: !residentAfterCandidate,
-    };
-    stream.cursor = skipMembers(stream, 0);
-    streams.push(stream);
+      skipStart: -1,
+      skipEnd: -1,
+      skipSet: null,
+      loadPending: false,
+    }));
   }
-  return streams;
+
+  /** Returns the expected utility of serving every request outside the candidate after it. */
+  value(candidate: RolloutStart): number {
+    const { context, streams } = this;
+    const { graceMs, missPenalty, dropPenalty } = context.options;
+    resetStreams(streams, candidate);
+
+    let clock = context.now + candidate.durationMs;
+    let value = 0;
+    for (;;) {
+      const stream = mostUrgentStream(streams);
+      if (stream === undefined) break;
+      const { queue, variant, estimates, windowEnd, skipStart, skipEnd } = stream;
+      const { weights, deadlines, horizons } = queue;
+
+      if (stream.loadPending) {
+        clock += variant.profile.loadMs;
+        stream.loadPending = false;
+      }
+
+      // Take up to a full batch of this application's next requests in the window. The cursor is
+      // never inside the members' range, so the batch has the window's remaining requests minus
+      // the members among them.
+      const first = stream.cursor;
+      let size: number;
+      if (stream.skipSet === null) {
+        const skipped = Math.max(0, Math.min(windowEnd, skipEnd) - Math.max(first, skipStart));
+        size = Math.min(variant.fullBatch, windowEnd - first - skipped);
+      } else {
+        size = 0;
+        for (let index = first; size < variant.fullBatch && index < windowEnd; index = skipMembers(stream, index + 1)) size += 1;
+      }
+      clock += variant.latency[size] ?? 0;
+
+      let index = first;
+      for (let served = 0; served < size; served += 1) {
+        const weight = weights[index] as number;
+        const estimate = estimates[index] as number;
+        const deadline = deadlines[index] as number;
+        if (clock <= deadline) {
+          value += weight * estimate;
+        } else if (clock <= (horizons[index] as number)) {
+          value += weight * estimate * (1 - (clock - deadline) / graceMs) - weight * missPenalty;
+        } else {
+          value -= weight * dropPenalty;
+        }
+        index += 1;
+        if (index === skipStart) index = skipEnd;
+        else if (stream.skipSet !== null) index = skipMembers(stream, index);
+      }
+      stream.cursor = index;
+    }
+    return value;
+  }
+}
+
+const EMPTY_COLUMN = new Float64Array(0);
+
+/** Points every stream at its queue's first request outside the candidate, on its roll-out variant. */
+function resetStreams(streams: readonly Stream[], candidate: RolloutStart): void {
+  for (const stream of streams) {
+    const queue = stream.queue;
+    const isCandidateApplication = queue === candidate.queue;
+    const variantIndex = isCandidateApplication ? queue.variants.indexOf(candidate.variant) : queue.rolloutVariant;
+    const variant = queue.variants[variantIndex];
+    if (variant === undefined) {
+      // A queue without a variant has no request to serve; an exhausted cursor leaves it out.
+      stream.cursor = stream.windowEnd;
+      continue;
+    }
+
+    const skipsRange = isCandidateApplication && candidate.members === undefined;
+    stream.variant = variant;
+    stream.estimates = queue.estimates[variantIndex] ?? EMPTY_COLUMN;
+    stream.skipStart = skipsRange ? candidate.start : -1;
+    stream.skipEnd = skipsRange ? candidate.start + candidate.size : -1;
+    stream.skipSet = isCandidateApplication && candidate.members !== undefined ? new Set(candidate.members) : null;
+    stream.loadPending = !(variant === candidate.variant || (variant.resident && variant.evictionPosition >= candidate.evictCount));
+    stream.cursor = skipMembers(stream, 0);
+  }
 }
 
 /** Moves an index past the candidate's own members, which the roll-out does not serve again. */
