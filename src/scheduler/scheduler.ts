@@ -16,12 +16,18 @@
  *   so a second outcome for the same id is impossible. A batch lost to a fault puts its members
  *   back in the queue or drops them (`recover()`); it never leaves them without an outcome.
  * - At most `maxQueuedRequests` requests are open; `submit()` rejects beyond it.
- * - One batch runs at a time (`executing`); the policy is asked again when it ends.
+ * - One batch runs at a time (`executing`), and so does a fault recovery or a re-profiling, which
+ *   hold `executing` too; the policy is asked again when each ends.
  * - The resident set only changes through the policy's evictions and loads, so it stays within
- *   the memory budget the policy enforces.
+ *   the memory budget the policy enforces. After a fault the same set is loaded again.
+ *
+ * The file is long because every step above reads and writes the same open-request table and
+ * resident set. The inference worker's lifecycle and watchdog (`inference-host.ts`), its
+ * replacement after a fault (`worker-recovery.ts`) and stored profiles (`profile-book.ts`) live
+ * in their own modules.
  */
 import * as Comlink from 'comlink';
-import type { ApplicationManifest, Manifest, ModelEntry } from '../core/manifest.js';
+import type { ApplicationManifest, Manifest } from '../core/manifest.js';
 import { DropReason, type QueuedRequest, type RunAction, type SchedulerState, type VariantProfile } from '../core/model.js';
 import { decide } from '../core/policy.js';
 import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy-options.js';
@@ -32,12 +38,12 @@ import { TrafficTracker } from '../core/traffic.js';
 import { preloadOrder } from '../core/residency.js';
 import { DecisionRecorder, type DecisionRecord } from '../core/decision-record.js';
 import { refineLatency } from '../core/latency-refinement.js';
-import { PROFILED_BATCH_SIZES, paddedBatchSize, plannedProfile, profileBatchSizes } from '../core/padding.js';
+import { PROFILED_BATCH_SIZES, paddedBatchSize, profileBatchSizes } from '../core/padding.js';
 import { measurementOf, ProfileRole, ProfileSource, type AdapterFacts, type StoredProfile } from '../core/stored-profile.js';
 import { loadMessage } from './profiler.js';
 import { Logger } from '../core/logger.js';
 import { checkQueueBound, QueueFullError } from '../core/admission.js';
-import { medianRatio, planRetry, watchdogTimeoutMs } from '../core/fault-policy.js';
+import { planRetry, watchdogTimeoutMs } from '../core/fault-policy.js';
 import { latencyMs } from '../core/latency.js';
 import type {
   InferenceApi,
@@ -53,9 +59,11 @@ import type {
   SubmitResult,
   SneakPeekProfile,
 } from '../protocol/messages.js';
-import { DEVICE_LOST_ERROR, FaultKind, InjectedFault, MAX_FAULT_REPORTS, OutcomeStatus, Provider } from '../protocol/messages.js';
+import { FaultKind, InjectedFault, MAX_FAULT_REPORTS, OutcomeStatus, type Provider } from '../protocol/messages.js';
 import type { FaultInjection, FaultReport } from '../protocol/messages.js';
-import { InferenceHost, WORKER_LOST_ERROR } from './inference-host.js';
+import { InferenceHost } from './inference-host.js';
+import { setProfile, type ServedVariant } from './served-variant.js';
+import { faultKindOf, restartInferenceWorker, type RecoveryContext } from './worker-recovery.js';
 import { ModelStore } from '../store/model-store.js';
 import { fetchManifest, checkManifest } from './manifest-loader.js';
 import { SneakPeekLane } from './sneakpeek-lane.js';
@@ -77,17 +85,6 @@ const UNPROFILED_CALL_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** The shared epoch clock of every thread, in milliseconds. */
 export const now = (): number => performance.timeOrigin + performance.now();
-
-interface ServedVariant {
-  entry: ModelEntry;
-  application: ApplicationManifest;
-  url: string;
-  bytes: ArrayBuffer;
-  /** Measured profile, refined at the profiled batch sizes; change it only through `setProfile`. */
-  profile: VariantProfile;
-  /** The profile the policy plans with (`plannedProfile` of `profile`), kept off the decision path. */
-  planned: VariantProfile;
-}
 
 interface OpenRequest {
   message: SubmitMessage;
@@ -131,8 +128,6 @@ export class Scheduler implements SchedulerApi {
   private executing = false;
   /** Requests of the batch running now. */
   private inFlight = 0;
-  /** The fault recovery in progress; `pump()` starts nothing meanwhile. */
-  private recovery: Promise<void> | undefined;
   /** Set when a fault could not be recovered from: the runtime then accepts nothing. */
   private failure: string | undefined;
   /** Remaining batches during which the scheduler terminates the inference worker (test hook). */
@@ -785,12 +780,10 @@ export class Scheduler implements SchedulerApi {
    * Recovers from a fault that lost the batch of `members` on `variantId` (none when the worker
    * was lost while idle). The caller holds the executor (`executing`) until it resolves.
    *   1. The lost members go back in the queue once, or are dropped (`planRetry`).
-   *   2. A new inference worker starts: on the same provider after a crash or a hang, on WASM after
-   *      a lost WebGPU device.
-   *   3. The variants resident before are loaded in it again. After a provider change they are
-   *      measured as they load, and the other variants' profiles follow (`adoptProfilesAfterFallback`).
-   *   4. The fault is added to the stats and reported to the client.
-   * If step 2 or 3 fails, every open request is dropped and the runtime accepts no more.
+   *   2. A new inference worker replaces the lost one, with the resident set loaded again
+   *      (`restartInferenceWorker`, which falls back to WASM after a lost WebGPU device).
+   *   3. The fault is added to the stats and reported to the client.
+   * If step 2 fails, every open request is dropped and the runtime accepts no more.
    */
   private async recover(kind: FaultKind, members: readonly OpenRequest[], variantId: string | undefined, cause: unknown): Promise<void> {
     const detectedAt = now();
@@ -809,23 +802,30 @@ export class Scheduler implements SchedulerApi {
     for (const id of plan.requeue) this.queue.push(this.open.get(id)!.queued!);
     this.stats_.requeued += plan.requeue.length;
 
-    // 2 and 3. A new worker with the resident set loaded again.
+    // 2. A new worker with the resident set loaded again.
     const wereResident = [...this.resident.keys()];
     this.resident.clear();
     let reloaded: string[] = [];
     let recovered = true;
     try {
-      const preference = kind === FaultKind.DeviceLost ? Provider.Wasm : this.provider;
-      const info = await this.host!.start(preference, this.config.ortWasmBase, this.callTimeoutMs(0));
+      const context: RecoveryContext = {
+        host: this.host!,
+        config: this.config,
+        variants: this.variants,
+        log: this.log,
+        inference: this.inference,
+        startTimeoutMs: this.callTimeoutMs(0),
+        loadVariant: (variant) => this.loadVariant(variant),
+        markResident: (id) => this.resident.set(id, now()),
+      };
+      const restart = await restartInferenceWorker(context, kind, this.provider, this.profileBook, wereResident, variantId);
       this.stats_.workerRestarts++;
-      if (info.provider !== this.provider) {
-        this.providerNote = `fell back to ${info.provider} after the WebGPU device was lost (fault report of ${new Date(detectedAt).toISOString()}); before: ${this.providerNote}`;
-        this.provider = info.provider;
-        reloaded = await this.adoptProfilesAfterFallback(wereResident.length > 0 ? wereResident : variantId === undefined ? [] : [variantId]);
-      } else {
-        for (const id of wereResident) await this.loadVariant(this.variants.get(id)!);
-        reloaded = wereResident;
+      if (restart.providerNote !== undefined) {
+        this.providerNote = `${restart.providerNote}; fell back to ${restart.provider} after the WebGPU device was lost (${new Date(detectedAt).toISOString()}). Before: ${this.providerNote}`;
       }
+      this.provider = restart.provider;
+      this.profileBook = restart.profileBook;
+      reloaded = restart.reloaded;
     } catch (error) {
       if (this.disposed) return;
       recovered = false;
@@ -835,7 +835,7 @@ export class Scheduler implements SchedulerApi {
     }
     if (this.disposed) return;
 
-    // 4. The report.
+    // 3. The report.
     this.stats_.provider = this.provider;
     this.stats_.providerNote = this.providerNote;
     const report: FaultReport = {
@@ -854,62 +854,6 @@ export class Scheduler implements SchedulerApi {
     if (this.stats_.faults.length > MAX_FAULT_REPORTS) this.stats_.faults.shift();
     void Promise.resolve(this.listener.onFault(report)).catch((error: unknown) => this.log.error('delivering a fault report to the page failed', error));
   }
-
-  /**
-   * Gives every variant a profile for the provider the runtime fell back to, and makes
-   * `toMeasure` resident. Profiles stored for that provider are used as they are; the variants of
-   * `toMeasure` without one are measured (one run per batch size, which also loads them); the rest
-   * keep their old profile scaled by the median ratio of new to old times over the measured ones,
-   * until batches refine them. Returns the ids made resident.
-   */
-  private async adoptProfilesAfterFallback(toMeasure: readonly string[]): Promise<string[]> {
-    // Refinements from now on belong to the new provider's profiles, not the lost one's.
-    await this.profileBook?.close();
-    this.profileBook = await ProfileBook.open(this.config.storeName, this.provider, undefined, this.log);
-
-    const latencyPairs: { previous: number; measured: number }[] = [];
-    const loadPairs: { previous: number; measured: number }[] = [];
-    const adopted = new Set<string>();
-    for (const variant of this.variants.values()) {
-      const sizes = profileBatchSizes(variant.entry.maxBatch);
-      const record = await this.profileBook.read(ProfileRole.Variant, variant.entry.id, variant.entry.sha256, { batchSizes: sizes, runs: this.config.profileRuns });
-      if (record !== undefined) {
-        setProfile(variant, createVariantProfile(variant.application.id, variant.entry, measurementOf(record, sizes)));
-        adopted.add(variant.entry.id);
-      }
-    }
-
-    for (const id of toMeasure) {
-      const variant = this.variants.get(id)!;
-      if (adopted.has(id)) {
-        await this.loadVariant(variant);
-        continue;
-      }
-      const measured = await measureVariant(this.inference, variant.entry, variant.application, variant.bytes, 1);
-      this.resident.set(id, now());
-      for (const point of measured.latency) latencyPairs.push({ previous: latencyMs(variant.profile.latency, point.batchSize), measured: point.ms });
-      loadPairs.push({ previous: variant.profile.loadMs, measured: measured.loadMs });
-      setProfile(variant, { ...variant.profile, loadMs: measured.loadMs, latency: measured.latency });
-      adopted.add(id);
-    }
-
-    const latencyRatio = medianRatio(latencyPairs) ?? 1;
-    const loadRatio = medianRatio(loadPairs) ?? latencyRatio;
-    for (const variant of this.variants.values()) {
-      if (adopted.has(variant.entry.id)) continue;
-      const latency = variant.profile.latency.map((point) => ({ batchSize: point.batchSize, ms: point.ms * latencyRatio }));
-      setProfile(variant, { ...variant.profile, loadMs: variant.profile.loadMs * loadRatio, latency });
-    }
-    return [...toMeasure];
-  }
-}
-
-/** Returns the fault an error of the inference worker stands for, or undefined for an ordinary failure. */
-function faultKindOf(error: unknown): FaultKind | undefined {
-  const name = error instanceof Error ? error.name : undefined;
-  if (name === DEVICE_LOST_ERROR) return FaultKind.DeviceLost;
-  if (name === WORKER_LOST_ERROR) return FaultKind.WorkerLost;
-  return undefined;
 }
 
 /** Throws when a selected variant id is not in the manifest, naming it and the ids that are. */
@@ -959,12 +903,6 @@ function emptyStats(): RuntimeStats {
     faults: [],
     warnings: [],
   };
-}
-
-/** Stores a variant's measured profile and the planning profile derived from it. */
-function setProfile(variant: ServedVariant, profile: VariantProfile): void {
-  variant.profile = profile;
-  variant.planned = plannedProfile(profile);
 }
 
 function argmax(values: readonly number[]): number {
