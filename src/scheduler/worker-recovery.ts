@@ -4,10 +4,10 @@
  *   1. A new worker starts: on the same provider after a crash or a hang, on WASM after a lost
  *      WebGPU device.
  *   2. The variants resident before are loaded in it again.
- *   3. After a provider change, every variant gets a profile for the new provider: the stored one
- *      where the profile store has it, a measurement for the variants being loaded again, and for
- *      the rest its old profile scaled by the median ratio of new to old times, until batches
- *      refine it.
+ *   3. After a provider change, every variant gets a profile for the new provider. It is the stored
+ *      one where the profile store has it, and a measurement for the variants being loaded again.
+ *      The rest keep their old profile scaled by the median ratio of new to old times, until
+ *      batches refine it.
  */
 import type { Remote } from 'comlink';
 import { medianRatio } from '../core/fault-policy.js';
@@ -22,7 +22,7 @@ import { ProfileBook } from './profile-book.js';
 import { measureVariant } from './profiler.js';
 import { setProfile, type ServedVariant } from './served-variant.js';
 
-/** What restarting the inference worker needs from the scheduler. */
+/** The scheduler's state and calls that restarting the inference worker uses. */
 export interface RecoveryContext {
   host: InferenceHost;
   config: SchedulerConfig;
@@ -81,7 +81,8 @@ export async function restartInferenceWorker(
   // Refinements from now on belong to the new provider's profiles, not the lost one's.
   await profileBook?.close();
   const book = await ProfileBook.open(context.config.storeName, info.provider, undefined, context.log);
-  const toMeasure = wereResident.length > 0 ? wereResident : batchVariantId === undefined ? [] : [batchVariantId];
+  let toMeasure: readonly string[] = wereResident;
+  if (toMeasure.length === 0 && batchVariantId !== undefined) toMeasure = [batchVariantId];
   await adoptProfiles(context, book, toMeasure);
   return { provider: info.provider, providerNote: info.note, reloaded: [...toMeasure], profileBook: book };
 }
