@@ -1,6 +1,7 @@
 /**
  * What `decide()` keeps from one decision to the next: an entry per queued request object, with its
- * checked fields and its estimate row, and the deadline order of the last queue it ordered.
+ * checked fields and its estimate row, the last queue's entries by id, and the deadline order of the
+ * last queue it ordered.
  *
  * The live scheduler and the simulator change their queue between two decisions by removing the
  * batch that ran and the dropped requests and by appending arrivals. Most requests of a queue were
@@ -8,26 +9,27 @@
  * the deadline order known. A decision then checks and sorts only the `k` new requests and merges
  * them into the surviving order: `O(n + k log k)` for `n` queued requests instead of
  * `O(n log n)`. Finding a request's entry mostly costs one comparison too: the entry is usually the
- * next one of the last queue, and only a request out of that order is looked up by object.
+ * next one of the last queue, and only a request out of that order is looked up by id.
  *
  * The cache never changes a decision or an error, whatever the caller does to its queue between
  * calls:
- * - An entry is reused only while its request object still has the id, application, arrival,
- *   deadline, weight and `estimates` object it had when the entry was made. Otherwise the request
- *   gets a new entry and counts as new. Values inside `estimates` are not compared, because
- *   `QueuedRequest` declares them read-only.
+ * - An entry is reused only for the same request object, and only while that object still has the
+ *   id, application, arrival, deadline, weight and `estimates` object it had when the entry was
+ *   made. Otherwise the request gets a new entry and counts as new. Values inside `estimates` are
+ *   not compared, because `QueuedRequest` declares them read-only.
  * - Each admission stamps the entries of the queued requests, so the surviving order keeps exactly
  *   the requests queued now, whatever was removed, reordered, replaced or added.
- * - Duplicate ids are found without a set of every id: an entry stamped twice in one admission is
- *   one object queued twice, and `idOwners` maps each id to the one entry allowed to carry it. Only
- *   entries that do not own their id are looked up there, and one whose owner is also queued is a
- *   duplicate.
- * - When any check fails, `rejectInvalidQueue` checks the queue again without the cache and throws
- *   the error for its first invalid request.
+ * - Duplicate ids are found without a set of every id. An entry stamped twice in one admission is
+ *   one object queued twice. The entries reused from the last queue have distinct ids, because that
+ *   queue passed this check, so only a new entry can share an id: with a queued entry that `byId`
+ *   maps it to, or with an earlier new entry.
+ * - When any check fails, the cache is emptied, and `rejectInvalidQueue` checks the queue again
+ *   without the cache and throws the error for its first invalid request.
  *
- * A cache keeps the entries of its last two queues, and through them their requests, until later
- * decisions replace them. `idOwners` keeps up to about twice as many entries as are queued: each
- * admission sweeps a few of them and removes those no longer queued.
+ * Entries are looked up only among the last queue's, so a request that leaves the queue and comes
+ * back later gets a new entry. A `WeakMap` by request object would find it, but every new request
+ * would pay for a weak-map insertion, and new requests join at every decision. The cache references
+ * the requests of its last two queues until later decisions replace them.
  */
 
 import type { QueuedRequest, SchedulerState } from './model';
@@ -65,8 +67,6 @@ export class RequestEntry {
   inOrder = false;
   /** Index of the request in the queue of the admission numbered `stamp`. */
   position = -1;
-  /** Whether `idOwners` maps the entry's id to this entry. */
-  ownsId = false;
   /** The `slot` of the request's application at the current decision. */
   slot = 0;
   /** The request's application, as the cache tracks it. */
@@ -118,27 +118,26 @@ interface ApplicationRecord {
   stamp: number;
 }
 
-/** Request entries, the last deadline order and the id owners, kept between decisions. */
+/** Request entries, the last queue by id and the last deadline order, kept between decisions. */
 export class DecisionCache {
-  private readonly entries = new WeakMap<QueuedRequest, RequestEntry>();
+  /** Entries of the last admission's queue by request id. */
+  private readonly byId = new Map<string, RequestEntry>();
+  /** Entries of the last admission's queue, in queue order; empty after a rejected queue. */
+  private queueEntries: RequestEntry[] = [];
+  /** Second buffer for the next admission's queue entries. */
+  private spareQueueEntries: RequestEntry[] = [];
   /** Entries of the last ordered queue, in deadline order. */
   private order: RequestEntry[] = [];
   /** Second buffer for the next order, so ordering allocates no array of the queue's length. */
   private spare: RequestEntry[] = [];
   private stamp = 0;
-  /** Entries of the last admission's queue, in queue order; empty after a rejected queue. */
-  private queueEntries: RequestEntry[] = [];
-  /** Second buffer for the next admission's queue entries. */
-  private spareQueueEntries: RequestEntry[] = [];
   /** Entries of the current admission that are not in the last order. */
   private readonly fresh: RequestEntry[] = [];
-  /** Entries of the current admission that do not own their id. */
-  private readonly unowned: RequestEntry[] = [];
+  /** Entries the current admission created. */
+  private readonly created: RequestEntry[] = [];
   /** The estimates of the request being checked, in the order of its application's `ids`. */
   private copiedEstimates = new Float64Array(8);
-  private readonly idOwners = new Map<string, RequestEntry>();
   private readonly applicationRecords = new Map<string, ApplicationRecord>();
-  private sweep: IterableIterator<RequestEntry> = this.idOwners.values();
 
   /**
    * Checks the queued requests and returns their entries in deadline order: deadline, then arrival,
@@ -173,9 +172,9 @@ export class DecisionCache {
     const stamp = this.stamp;
     const { now, queue } = state;
     const fresh = this.fresh;
-    const unowned = this.unowned;
+    const created = this.created;
     fresh.length = 0;
-    unowned.length = 0;
+    created.length = 0;
 
     for (const [name, application] of applications) {
       const record = this.applicationRecords.get(name);
@@ -187,8 +186,7 @@ export class DecisionCache {
     }
 
     // Callers keep their queue's order and remove and append requests, so a request's entry is
-    // most often the next one of the last admission's queue. A lookup by request object takes over
-    // after a gap and for new requests.
+    // most often the next one of the last admission's queue. A lookup by id takes over after a gap.
     const last = this.queueEntries;
     const next = this.spareQueueEntries;
     let cursor = 0;
@@ -203,8 +201,9 @@ export class DecisionCache {
       let entry: RequestEntry | undefined = last[cursor];
       if (entry !== undefined && entry.request === request) cursor += 1;
       else {
-        entry = this.entries.get(request);
-        if (entry !== undefined && entry.stamp === stamp - 1) cursor = entry.position + 1;
+        entry = this.byId.get(request.id);
+        if (entry !== undefined && entry.request === request) cursor = entry.position + 1;
+        else entry = undefined;
       }
       if (entry === undefined || !entry.matches(request)) {
         const known = this.applicationRecords.get(request.application);
@@ -213,7 +212,7 @@ export class DecisionCache {
           break;
         }
         entry = new RequestEntry(request, known);
-        this.entries.set(request, entry);
+        created.push(entry);
       }
       const record = entry.applicationRecord;
       // An entry already stamped now is one request object queued twice. A record not stamped now
@@ -247,58 +246,46 @@ export class DecisionCache {
       next[index] = entry;
 
       if (!entry.inOrder) fresh.push(entry);
-      if (!entry.ownsId) unowned.push(entry);
     }
 
-    if (valid) valid = this.claimIds(stamp);
+    if (valid) valid = this.indexCreated(stamp);
     if (!valid) {
-      last.length = 0;
+      this.clear();
       rejectInvalidQueue(state, applications);
+    }
+
+    // The last queue's requests that left are no longer found by id.
+    for (let index = 0; index < last.length; index += 1) {
+      const entry = last[index] as RequestEntry;
+      if (entry.stamp !== stamp && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
     }
     next.length = queue.length;
     this.queueEntries = next;
     this.spareQueueEntries = last;
-    this.sweepOwners(2 * unowned.length + SWEEP_MINIMUM, stamp);
   }
 
   /**
-   * Makes every entry in `unowned` the owner of its id. Returns false when an id is already owned
-   * by an entry queued now: two request objects with one id.
+   * Adds the entries this admission created to `byId`. Returns false when one shares its id with
+   * an entry queued now: two request objects with one id.
    */
-  private claimIds(stamp: number): boolean {
-    for (let index = 0; index < this.unowned.length; index += 1) {
-      const entry = this.unowned[index] as RequestEntry;
-      const owner = this.idOwners.get(entry.id);
-      if (owner !== undefined) {
-        if (owner.stamp === stamp) return false;
-        owner.ownsId = false;
-      }
-      this.idOwners.set(entry.id, entry);
-      entry.ownsId = true;
+  private indexCreated(stamp: number): boolean {
+    for (let index = 0; index < this.created.length; index += 1) {
+      const entry = this.created[index] as RequestEntry;
+      const other = this.byId.get(entry.id);
+      if (other !== undefined && other.stamp === stamp) return false;
+      this.byId.set(entry.id, entry);
     }
     return true;
   }
 
-  /** Visits up to `budget` id owners, round robin, and removes those not queued now. */
-  private sweepOwners(budget: number, stamp: number): void {
-    for (let visited = 0; visited < budget; visited += 1) {
-      let next = this.sweep.next();
-      if (next.done === true) {
-        this.sweep = this.idOwners.values();
-        next = this.sweep.next();
-        if (next.done === true) return;
-      }
-      const entry = next.value;
-      if (entry.stamp !== stamp) {
-        this.idOwners.delete(entry.id);
-        entry.ownsId = false;
-      }
-    }
+  /** Empties the cache after a rejected queue, whose admission left it half updated. */
+  private clear(): void {
+    for (let index = 0; index < this.order.length; index += 1) (this.order[index] as RequestEntry).inOrder = false;
+    this.order.length = 0;
+    this.queueEntries.length = 0;
+    this.byId.clear();
   }
 }
-
-/** Id owners an admission sweeps besides twice its number of new owners. */
-const SWEEP_MINIMUM = 8;
 
 /** The cache `decide()` uses unless its caller passes another. */
 export const defaultDecisionCache = new DecisionCache();

@@ -234,6 +234,18 @@ describe('decision cache duplicate ids', () => {
     expect(() => decide(stateOf([late, ...queue, target], 1000), options, cache)).toThrow('Request "late" has arrival 2000 but now is 1000');
   });
 
+  it('rejects a duplicate after a rejected queue', () => {
+    const cache = warmCache();
+    const others = queue.filter((request) => request !== target);
+    const copy = { ...target, deadline: target.deadline + 1 };
+    const twin = { ...(queue[1] as QueuedRequest), id: 'twin' };
+    // Rejected for the twins after the copy got an entry and took the target's id.
+    expect(() => decide(stateOf([...others, copy, twin, { ...twin }], 1000), options, cache)).toThrow('Request id "twin" is queued twice');
+
+    // That entry must not hide that the original is queued beside the copy.
+    expect(() => decide(stateOf([...queue, copy], 1000), options, cache)).toThrow(`Request id "${target.id}" is queued twice`);
+  });
+
   it('keeps working after a rejected queue', () => {
     const cache = warmCache();
     expect(() => decide(stateOf([...queue, target], 1000), options, cache)).toThrow('queued twice');
