@@ -786,6 +786,8 @@ export class Scheduler implements SchedulerApi {
    * If step 2 fails, every open request is dropped and the runtime accepts no more.
    */
   private async recover(kind: FaultKind, members: readonly OpenRequest[], variantId: string | undefined, cause: unknown): Promise<void> {
+    // dispose() stops the worker, which fails the batch in flight; its requests are settled already.
+    if (this.disposed) return;
     const detectedAt = now();
     const detail = errorMessage(cause);
     const providerBefore = this.provider;

@@ -215,3 +215,38 @@ test('uncaught error in the inference worker restarts it', async ({ page }) => {
   expect(ledger.final.workerRestarts).toBe(1);
   expect(ledger.final.requeued).toBe(faults[0]!.requeued);
 });
+
+test('dispose during a hung batch settles it once', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await openApp(page);
+  const result = await page.evaluate(async (storeName) => {
+    const inputs = new Uint8Array(await (await fetch(new URL('models/product/test-images.u8', document.baseURI))).arrayBuffer());
+    const runtime = await window.sneakpeek.createRuntime({ provider: 'wasm', storeName, variants: ['product-mlp'], profileRuns: 1, inferenceTimeoutMs: 600_000 });
+    const faults: FaultReport[] = [];
+    runtime.addEventListener('fault', (event) => faults.push(event.report));
+    const events: Record<string, number> = {};
+    runtime.addEventListener('outcome', (event) => (events[event.outcome.requestId] = (events[event.outcome.requestId] ?? 0) + 1));
+
+    // The worker is terminated under the first batch, and the watchdog would wait 10 minutes.
+    await runtime.injectFault({ fault: 'terminate-worker', batches: 1 });
+    const submitted = Array.from({ length: 8 }, (_, index) =>
+      runtime.submit({ application: 'product', input: inputs.subarray(index * 784, (index + 1) * 784), deadlineMs: 600_000, id: `hung-${index}` }),
+    );
+    let stats = await runtime.stats();
+    while (stats.inFlight === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stats = await runtime.stats();
+    }
+    await runtime.dispose();
+    const outcomes = await Promise.all(submitted);
+    return { inFlight: stats.inFlight, accepted: stats.accepted, faults, events, reasons: outcomes.map((outcome) => (outcome.status === 'dropped' ? outcome.reason : outcome.status)) };
+  }, freshStoreName('dispose-hung'));
+
+  expect(result.inFlight).toBeGreaterThan(0);
+  expect(result.accepted).toBe(8);
+  expect(result.reasons).toEqual(Array(8).fill('runtime-disposed'));
+  expect(result.events).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, index) => [`hung-${index}`, 1])));
+  expect(result.faults).toEqual([]);
+  expect(pageErrors).toEqual([]);
+});
