@@ -830,6 +830,7 @@ export class Scheduler implements SchedulerApi {
       reloaded = restart.reloaded;
     } catch (error) {
       if (this.disposed) return;
+      // NOTE: no test provokes a failed restart; it takes a worker that cannot start at all.
       recovered = false;
       this.failure = `${kind}: ${detail}; recovery failed: ${errorMessage(error)}`;
       this.log.error(`recovery from ${kind} failed; dropping every open request`, error);

@@ -250,3 +250,36 @@ test('dispose during a hung batch settles it once', async ({ page }) => {
   expect(result.faults).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
+
+test('worker crashing while idle is replaced at once', async ({ page }) => {
+  await openApp(page);
+  await installLedger(page);
+  const result = await page.evaluate(async (storeName) => {
+    const inputs = new Uint8Array(await (await fetch(new URL('models/product/test-images.u8', document.baseURI))).arrayBuffer());
+    const runtime = await window.sneakpeek.createRuntime({ provider: 'wasm', storeName, variants: ['product-mlp'], profileRuns: 1, inferenceTimeoutMs: 60_000 });
+    const faults: FaultReport[] = [];
+    const reported = new Promise<void>((resolve) =>
+      runtime.addEventListener('fault', (event) => {
+        faults.push(event.report);
+        resolve();
+      }),
+    );
+
+    // No batch is running: only the worker's error event can reveal the crash.
+    await runtime.injectFault({ fault: 'throw-in-worker' });
+    await reported;
+    const ledger = window.createLedger!(runtime);
+    for (let index = 0; index < 16; index++) ledger.submit({ application: 'product', input: inputs.subarray(index * 784, (index + 1) * 784), deadlineMs: 600_000 });
+    const report = await ledger.settle();
+    await runtime.dispose();
+    return { faults, report };
+  }, freshStoreName('idle-crash'));
+
+  expectExactlyOneOutcome(result.report);
+  expect(result.faults).toHaveLength(1);
+  expect(result.faults[0]).toMatchObject({ kind: 'worker-lost', requeued: 0, dropped: 0, recovered: true, reloaded: ['product-mlp'] });
+  expect(result.faults[0]!.detail).toContain('raised an uncaught error');
+  expect(tally(result.report.results)).toEqual({ 'completed on wasm': 16 });
+  expect(result.report.final.workerRestarts).toBe(1);
+  expect(result.report.final.resident).toEqual(['product-mlp']);
+});
