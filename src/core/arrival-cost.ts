@@ -25,9 +25,9 @@ interface ApplicationTerm {
   scale: number;
   fastestMs: number;
   /** Relative deadlines, ascending. */
-  deadlines: number[];
+  deadlines: Float64Array;
   /** `prefix[k]`: the sum of the first `k` entries of `deadlines`. */
-  prefix: number[];
+  prefix: Float64Array;
 }
 
 /**
@@ -68,14 +68,16 @@ export function arrivalCostFunction(
  * Sorted relative deadlines and their prefix sums, by the array they came from. `TrafficTracker`
  * hands out the same frozen array until the next request joins, so decisions in between sort once.
  */
-const sortedCache = new WeakMap<readonly number[], { deadlines: number[]; prefix: number[] }>();
+const sortedCache = new WeakMap<readonly number[], { deadlines: Float64Array; prefix: Float64Array }>();
 
-function sortedDeadlines(relativeDeadlinesMs: readonly number[]): { deadlines: number[]; prefix: number[] } {
+function sortedDeadlines(relativeDeadlinesMs: readonly number[]): { deadlines: Float64Array; prefix: Float64Array } {
   const cached = sortedCache.get(relativeDeadlinesMs);
   if (cached !== undefined) return cached;
-  const deadlines = [...relativeDeadlinesMs].sort((left, right) => left - right);
-  const prefix = [0];
-  for (const deadline of deadlines) prefix.push((prefix[prefix.length - 1] as number) + deadline);
+  // A typed array sorts numerically without a comparator. Its order differs from a comparator's
+  // only between -0 and +0, which compare and sum alike in this file.
+  const deadlines = new Float64Array(relativeDeadlinesMs).sort();
+  const prefix = new Float64Array(deadlines.length + 1);
+  for (let index = 0; index < deadlines.length; index += 1) prefix[index + 1] = (prefix[index] as number) + (deadlines[index] as number);
   const entry = { deadlines, prefix };
   sortedCache.set(relativeDeadlinesMs, entry);
   return entry;
@@ -92,7 +94,7 @@ function overlapSum(term: ApplicationTerm, durationMs: number): number {
 }
 
 /** Returns how many ascending `values` are below `threshold`, or at most it when `inclusive`. */
-function countBelow(values: readonly number[], threshold: number, inclusive: boolean): number {
+function countBelow(values: Float64Array, threshold: number, inclusive: boolean): number {
   let low = 0;
   let high = values.length;
   while (low < high) {

@@ -1,7 +1,7 @@
 /**
- * What `decide()` keeps from one decision to the next: an entry per queued request object, with its
- * checked fields and its estimate row, the last queue's entries by id, and the deadline order of the
- * last queue it ordered.
+ * The state `decide()` keeps from one decision to the next: an entry per queued request object, with
+ * its checked fields and its estimate row, the last queue's entries by id, and the deadline order of
+ * the last queue it ordered.
  *
  * The live scheduler and the simulator change their queue between two decisions by removing the
  * batch that ran and the dropped requests and by appending arrivals. Most requests of a queue were
@@ -190,6 +190,8 @@ export class DecisionCache {
     const last = this.queueEntries;
     const next = this.spareQueueEntries;
     let cursor = 0;
+    let lastName: string | undefined;
+    let lastRecord: ApplicationRecord | undefined;
     let valid = true;
     for (let index = 0; index < queue.length; index += 1) {
       const request = queue[index] as QueuedRequest;
@@ -206,13 +208,16 @@ export class DecisionCache {
         else entry = undefined;
       }
       if (entry === undefined || !entry.matches(request)) {
-        const known = this.applicationRecords.get(request.application);
+        // Requests of one application often share the application string, which then compares fast.
+        const known = request.application === lastName ? lastRecord : this.applicationRecords.get(request.application);
         if (known === undefined || !hasValidFields(request)) {
           valid = false;
           break;
         }
         entry = new RequestEntry(request, known);
         created.push(entry);
+        lastName = request.application;
+        lastRecord = known;
       }
       const record = entry.applicationRecord;
       // An entry already stamped now is one request object queued twice. A record not stamped now
@@ -248,16 +253,21 @@ export class DecisionCache {
       if (!entry.inOrder) fresh.push(entry);
     }
 
-    if (valid) valid = this.indexCreated(stamp);
+    // With no entry reused, the last queue's ids are all stale, and indexing starts afresh.
+    if (valid && created.length === queue.length) {
+      this.byId.clear();
+      valid = this.indexCreatedAfresh();
+    } else if (valid) {
+      valid = this.indexCreated(stamp);
+      // The last queue's requests that left are no longer found by id.
+      for (let index = 0; index < last.length; index += 1) {
+        const entry = last[index] as RequestEntry;
+        if (entry.stamp !== stamp && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
+      }
+    }
     if (!valid) {
       this.clear();
       rejectInvalidQueue(state, applications);
-    }
-
-    // The last queue's requests that left are no longer found by id.
-    for (let index = 0; index < last.length; index += 1) {
-      const entry = last[index] as RequestEntry;
-      if (entry.stamp !== stamp && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
     }
     next.length = queue.length;
     this.queueEntries = next;
@@ -274,6 +284,20 @@ export class DecisionCache {
       const other = this.byId.get(entry.id);
       if (other !== undefined && other.stamp === stamp) return false;
       this.byId.set(entry.id, entry);
+    }
+    return true;
+  }
+
+  /**
+   * Indexes every created entry into an empty `byId`. Returns false when two share an id, which an
+   * insertion that leaves the map's size unchanged shows.
+   */
+  private indexCreatedAfresh(): boolean {
+    for (let index = 0; index < this.created.length; index += 1) {
+      const entry = this.created[index] as RequestEntry;
+      const size = this.byId.size;
+      this.byId.set(entry.id, entry);
+      if (this.byId.size === size) return false;
     }
     return true;
   }

@@ -61,7 +61,12 @@ export function latencyTable(points: readonly LatencyPoint[], maxBatch: number, 
 
   const table = [0];
   const floor = floorOf(points);
-  for (let size = 1; size <= maxBatch; size += 1) table.push(latencyOfValidated(points, size, floor));
+  let segment = 0;
+  for (let size = 1; size <= maxBatch; size += 1) {
+    // Sizes ascend, so the segment `latencyOfValidated` would find only moves right.
+    while (segment < points.length - 2 && size > (points[segment + 1] as LatencyPoint).batchSize) segment += 1;
+    table.push(latencyOnSegment(points, size, floor, segment));
+  }
   return table;
 }
 
@@ -72,13 +77,8 @@ function floorOf(points: readonly LatencyPoint[]): number {
   return floor;
 }
 
-function latencyOfValidated(points: readonly LatencyPoint[], batchSize: number, floor = floorOf(points)): number {
-  const first = points[0] as LatencyPoint;
-
-  // One point: proportional scaling, L(b) = L(b0) · b / b0.
-  if (points.length === 1) return Math.max(floor, (first.ms * batchSize) / first.batchSize);
-
-  // Find the segment to interpolate on, or the end segment to extrapolate from.
+function latencyOfValidated(points: readonly LatencyPoint[], batchSize: number): number {
+  // The segment to interpolate on, or the end segment to extrapolate from.
   let segment = points.length - 2;
   for (let index = 0; index < points.length - 1; index += 1) {
     if (batchSize <= (points[index + 1] as LatencyPoint).batchSize) {
@@ -86,6 +86,16 @@ function latencyOfValidated(points: readonly LatencyPoint[], batchSize: number, 
       break;
     }
   }
+  return latencyOnSegment(points, batchSize, floorOf(points), Math.max(0, segment));
+}
+
+/** Returns `L(b)` from the segment starting at point `segment`, never below `floor`. */
+function latencyOnSegment(points: readonly LatencyPoint[], batchSize: number, floor: number, segment: number): number {
+  const first = points[0] as LatencyPoint;
+
+  // One point: proportional scaling, L(b) = L(b0) · b / b0.
+  if (points.length === 1) return Math.max(floor, (first.ms * batchSize) / first.batchSize);
+
   const left = points[segment] as LatencyPoint;
   const right = points[segment + 1] as LatencyPoint;
   const slope = (right.ms - left.ms) / (right.batchSize - left.batchSize);

@@ -187,13 +187,23 @@ describe('decision cache duplicate ids', () => {
     return cache;
   }
 
-  it.each([
+  const duplicates = [
     { name: 'one object twice', build: () => [...queue, target] },
     { name: 'a copy before the original', build: () => [{ ...target }, ...queue] },
     { name: 'a copy after the original', build: () => [...queue, { ...target }] },
     { name: 'two copies of a request that left', build: () => [...queue.filter((request) => request !== target), { ...target }, { ...target }] },
-  ])('rejects $name', ({ build }) => {
+  ];
+
+  it.each(duplicates)('rejects $name', ({ build }) => {
     const cache = warmCache();
+
+    expect(() => decide(stateOf(build(), 1000), options, cache)).toThrow(`Request id "${target.id}" is queued twice`);
+  });
+
+  // A queue with no request of the last one takes another path through the cache.
+  it.each(duplicates)('rejects $name in a new queue', ({ build }) => {
+    const cache = warmCache();
+    decide(stateOf([randomRequest(random, 1000)], 1000), options, cache);
 
     expect(() => decide(stateOf(build(), 1000), options, cache)).toThrow(`Request id "${target.id}" is queued twice`);
   });

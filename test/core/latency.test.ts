@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { latencyMs, latencyTable, validateLatencyProfile } from '../../src/core/latency';
 import type { LatencyPoint } from '../../src/core/model';
+import { createRandom } from '../../src/core/random';
 
 const twoPoints: LatencyPoint[] = [
   { batchSize: 1, ms: 10 },
@@ -56,6 +57,19 @@ describe('latencyMs', () => {
 describe('latencyTable', () => {
   it('lists L(1) to L(maxBatch) by batch size', () => {
     expect(latencyTable(twoPoints, 5)).toEqual([0, 10, 12, 14, 16, 18]);
+  });
+
+  it('equals latencyMs at every size', () => {
+    const random = createRandom(5);
+    for (let profile = 0; profile < 200; profile += 1) {
+      // One to five points at ascending sizes from 1 to 40, some below the first size or past the last.
+      const sizes = [...new Set(Array.from({ length: random.integer(1, 5) }, () => random.integer(1, 40)))].sort((left, right) => left - right);
+      const points = sizes.map((batchSize) => ({ batchSize, ms: random.uniform() * 50 }));
+      const maxBatch = random.integer(1, 48);
+
+      const table = latencyTable(points, maxBatch);
+      for (let size = 1; size <= maxBatch; size += 1) expect(table[size], `profile ${profile}, size ${size}`).toBe(latencyMs(points, size));
+    }
   });
 
   it('rejects a maxBatch below 1', () => {
