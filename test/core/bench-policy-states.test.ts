@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { resolveJointEstimatorOptions } from '../../src/core/estimation/joint-estimator';
 import { resolvePriorTrackerOptions } from '../../src/core/estimation/prior-tracker';
+import type { QueuedRequest } from '../../src/core/model';
 import { decide } from '../../src/core/policy';
 import { resolvePolicyOptions } from '../../src/core/policy-options';
 import { buildWorkloadTrace } from '../../src/core/simulator/experiment';
@@ -122,6 +123,18 @@ describe('benchmark queue sequence', () => {
     expect(after.queue.filter((request) => served.has(request.id))).toEqual([]);
     expect(after.queue.slice(0, 200 - served.size)).toEqual(before.queue.filter((request) => !served.has(request.id)));
     expect(after.lastVariant.get(decision.action.application)).toBe(decision.action.variantId);
+  });
+
+  it('records the arrivals in its traffic', () => {
+    const sequence = new QueueSequence(settings, 200, stateRandom(3, 200));
+    const before = sequence.state;
+    sequence.advance(decide(before, options));
+    const after = sequence.state;
+
+    const newest = after.queue[after.queue.length - 1] as QueuedRequest;
+    const window = after.traffic?.get(newest.application)?.relativeDeadlinesMs ?? [];
+    expect(window[window.length - 1]).toBe(newest.deadline - newest.arrival);
+    for (const estimate of after.traffic?.values() ?? []) expect(estimate.ratePerMs).toBeGreaterThan(0);
   });
 
   it('keeps ids unique over many decisions', () => {

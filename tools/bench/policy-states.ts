@@ -179,7 +179,10 @@ function requestMaker(
  * each decision `advance` removes the requests it ran or dropped, as new arrays, and moves the clock
  * to the end of the batch (its expected duration) or of the wait. It applies a run's evictions and
  * load to the resident set and `lastVariant`, then appends new requests, built as `buildState`
- * builds them at the new time, until the queue has its length again.
+ * builds them at the new time, until the queue has its length again. A `TrafficTracker`, started
+ * with the pool's requests moved to end at the first state's time, records the new requests, and
+ * each state carries its snapshot, so the arrival cost sorts new relative deadlines as in the
+ * schedulers.
  *
  * NOTE: swap credit stays empty and latency profiles are not refined from the runs, unlike the
  * schedulers. The first only affects which swaps win, the second costs one latency table per
@@ -189,6 +192,7 @@ export class QueueSequence {
   private current: SchedulerState;
   private nextIndex: number;
   private readonly makeRequest: (index: number, now: number, random: Random) => QueuedRequest;
+  private readonly tracker = new TrafficTracker();
 
   constructor(
     settings: StateSettings,
@@ -198,6 +202,10 @@ export class QueueSequence {
     this.current = buildState(settings, size, random);
     this.nextIndex = size;
     this.makeRequest = requestMaker(settings, size, this.current.resident);
+
+    const pool = [...settings.pool].sort((left, right) => left.arrival - right.arrival);
+    const shift = this.current.now - (pool[pool.length - 1]?.arrival ?? 0);
+    for (const request of pool) this.tracker.observe(request.application, request.arrival + shift, request.deadline + shift, request.weight);
   }
 
   /** The state to decide on next. */
@@ -224,10 +232,12 @@ export class QueueSequence {
 
     const queue = this.current.queue.filter((request) => !leaving.has(request.id));
     while (queue.length < this.size) {
-      queue.push(this.makeRequest(this.nextIndex, now, this.random));
+      const request = this.makeRequest(this.nextIndex, now, this.random);
+      queue.push(request);
+      this.tracker.observe(request.application, request.arrival, request.deadline, request.weight);
       this.nextIndex += 1;
     }
-    this.current = { ...this.current, now, queue, resident, lastVariant };
+    this.current = { ...this.current, now, queue, resident, lastVariant, traffic: this.tracker.snapshot(now) };
   }
 }
 
