@@ -169,6 +169,26 @@ function cachedLatencyTable(profile: VariantProfile): number[] {
   return table;
 }
 
+/**
+ * Batch sizes by resolved options and `maxBatch`. Callers keep one options object across
+ * decisions, so each variant's list is built once. The lists are shared and must not be modified.
+ */
+const batchSizeLists = new WeakMap<ResolvedPolicyOptions, Map<number, number[]>>();
+
+function cachedBatchSizes(maxBatch: number, options: ResolvedPolicyOptions): number[] {
+  let lists = batchSizeLists.get(options);
+  if (lists === undefined) {
+    lists = new Map();
+    batchSizeLists.set(options, lists);
+  }
+  let sizes = lists.get(maxBatch);
+  if (sizes === undefined) {
+    sizes = batchSizesFor(maxBatch, options);
+    lists.set(maxBatch, sizes);
+  }
+  return sizes;
+}
+
 /** Builds the variant states of each application, leaving out variants too large for the budget. */
 function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOptions): Map<string, VariantState[]> {
   const byApplication = new Map<string, VariantState[]>();
@@ -178,7 +198,7 @@ function buildVariantStates(state: SchedulerState, options: ResolvedPolicyOption
     if (profile.footprintBytes > options.memoryBudgetBytes) continue;
 
     const resident = state.resident.has(profile.id);
-    const sizes = batchSizesFor(profile.maxBatch, options);
+    const sizes = cachedBatchSizes(profile.maxBatch, options);
     const variant: VariantState = {
       profile,
       latency: cachedLatencyTable(profile),
