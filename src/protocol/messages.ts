@@ -248,6 +248,8 @@ export interface FaultReport {
   recoveryMs: number;
   /** False when the runtime could not recover; it then drops every open request and accepts no more. */
   recovered: boolean;
+  /** Why recovery failed, when it did. */
+  recoveryError?: string;
 }
 
 /**

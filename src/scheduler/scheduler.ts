@@ -481,8 +481,8 @@ export class Scheduler implements SchedulerApi {
     for (const variantId of order) await this.loadVariant(this.variants.get(variantId)!);
   }
 
-  private async loadVariant(variant: ServedVariant): Promise<void> {
-    const timeoutMs = this.callTimeoutMs(variant.profile.loadMs);
+  /** Loads a variant; `timeoutMs` defaults to the watchdog time of its profiled load cost. */
+  private async loadVariant(variant: ServedVariant, timeoutMs = this.callTimeoutMs(variant.profile.loadMs)): Promise<void> {
     await this.host!.call(`load of "${variant.entry.id}"`, timeoutMs, (api) => api.load(loadMessage(variant.entry, variant.application, variant.bytes)));
     this.resident.set(variant.entry.id, now());
     this.stats_.peakResidentBytes = Math.max(this.stats_.peakResidentBytes, this.residentBytes());
@@ -808,7 +808,7 @@ export class Scheduler implements SchedulerApi {
     const wereResident = [...this.resident.keys()];
     this.resident.clear();
     let reloaded: string[] = [];
-    let recovered = true;
+    let recoveryError: string | undefined;
     try {
       const context: RecoveryContext = {
         host: this.host!,
@@ -817,7 +817,9 @@ export class Scheduler implements SchedulerApi {
         log: this.log,
         inference: this.inference,
         startTimeoutMs: this.callTimeoutMs(0),
-        loadVariant: (variant) => this.loadVariant(variant),
+        // The first load in a new worker also compiles onnxruntime-web's WASM module, which the
+        // profiled load cost leaves out, so these loads get the unprofiled watchdog time.
+        loadVariant: (variant) => this.loadVariant(variant, this.callTimeoutMs(0)),
         markResident: (id) => this.resident.set(id, now()),
       };
       const restart = await restartInferenceWorker(context, kind, this.provider, this.profileBook, wereResident, variantId);
@@ -831,8 +833,8 @@ export class Scheduler implements SchedulerApi {
     } catch (error) {
       if (this.disposed) return;
       // NOTE: no test provokes a failed restart; it takes a worker that cannot start at all.
-      recovered = false;
-      this.failure = `${kind}: ${detail}; recovery failed: ${errorMessage(error)}`;
+      recoveryError = errorMessage(error);
+      this.failure = `${kind}: ${detail}; recovery failed: ${recoveryError}`;
       this.log.error(`recovery from ${kind} failed; dropping every open request`, error);
       this.drop([...this.open.keys()], reason, `the runtime could not recover from a fault (${this.failure})`);
     }
@@ -851,8 +853,9 @@ export class Scheduler implements SchedulerApi {
       dropped: plan.expired.length + plan.exhausted.length,
       reloaded,
       recoveryMs: now() - detectedAt,
-      recovered,
+      recovered: recoveryError === undefined,
     };
+    if (recoveryError !== undefined) report.recoveryError = recoveryError;
     this.stats_.faults.push(report);
     if (this.stats_.faults.length > MAX_FAULT_REPORTS) this.stats_.faults.shift();
     void Promise.resolve(this.listener.onFault(report)).catch((error: unknown) => this.log.error('delivering a fault report to the page failed', error));
