@@ -62,8 +62,7 @@ export class ProfileBook {
 
   private constructor(
     private readonly store: ProfileStore | undefined,
-    private environments: Readonly<Record<ProfileRole, ProfileEnvironment>>,
-    private readonly cpu: string,
+    private readonly environments: Readonly<Record<ProfileRole, ProfileEnvironment>>,
     private readonly log: Logger,
   ) {}
 
@@ -87,20 +86,7 @@ export class ProfileBook {
       // Safe to continue: every model is measured, as on a first start.
       log.warnOnce('profile-store-unavailable', `could not open the profile store in IndexedDB (${describe(error)}); measuring every model`);
     }
-    return new ProfileBook(store, environments, cpu, log);
-  }
-
-  /**
-   * Keys variant profiles by another provider from now on, for a runtime that changed provider
-   * (a lost WebGPU device, for instance). Refinements of the old provider's records stop; read or
-   * measure the variants again to track the new provider's.
-   */
-  useProvider(provider: Provider, adapter: AdapterFacts | undefined): void {
-    const { browser, ortVersion } = this.environments[ProfileRole.Variant];
-    this.environments = { ...this.environments, [ProfileRole.Variant]: variantEnvironment(provider, adapter, this.cpu, browser, ortVersion) };
-    // flush() takes the refined records before its first await, so clearing after it loses nothing.
-    void this.flush();
-    this.tracked.clear();
+    return new ProfileBook(store, environments, log);
   }
 
   /**
