@@ -81,13 +81,13 @@ export interface RuntimeOptions {
   /**
    * Most accepted requests without an outcome yet (estimating, queued or in a running batch).
    * `submit()` rejects a request beyond it with a `QueueFullError`, leaving accepted work
-   * untouched. The default holds about 33 MB of input at the largest input here (4,096 floats),
-   * and is far more than a device serves before typical deadlines pass.
+   * untouched. At the default, open requests take about 33 MB of input at the largest input here
+   * (4,096 floats), and a device serves far fewer before typical deadlines pass.
    * @default 2000
    */
   maxQueuedRequests?: number;
   /**
-   * Least time, in milliseconds, the watchdog waits for a call to the inference worker (a batch, a
+   * Minimum time, in milliseconds, the watchdog waits for a call to the inference worker (a batch, a
    * load, an eviction) before it takes the worker for hung, replaces it and queues the batch's
    * requests again. It waits 10 times the profiled duration when that is longer.
    * @default 10000

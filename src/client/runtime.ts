@@ -89,7 +89,7 @@ export class Runtime extends EventTarget {
   constructor(
     private readonly worker: Worker,
     private readonly scheduler: Comlink.Remote<SchedulerApi>,
-    /** What start-up found. After a fault changes the provider, `stats().provider` is current. */
+    /** Facts found at start-up. After a fault changes the provider, `stats().provider` is current. */
     readonly ready: ReadyInfo,
   ) {
     super();

@@ -226,6 +226,12 @@ export class InferenceEngine implements InferenceApi {
     void device.lost.then((info) => {
       this.deviceLoss = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
     });
+    // The abandoned run's read-back rejects inside onnxruntime-web, where nothing handles it. Once
+    // the loss is reported through `run()`, that rejection is expected and needs no log line.
+    globalThis.addEventListener?.('unhandledrejection', (event: PromiseRejectionEvent) => {
+      const reason: unknown = event.reason;
+      if (this.deviceLoss !== undefined && reason instanceof DOMException && /mapAsync/.test(reason.message)) event.preventDefault();
+    });
   }
 
   private throwIfDeviceLost(modelId: string, step: string): void {

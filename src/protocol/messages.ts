@@ -52,7 +52,7 @@ export interface SchedulerConfig {
   decisionRecordLimit: number;
   /** Most accepted requests without an outcome; submissions beyond it are rejected. */
   maxQueuedRequests: number;
-  /** Least time the watchdog waits for a call to the inference worker, in milliseconds. */
+  /** Minimum time the watchdog waits for a call to the inference worker, in milliseconds. */
   inferenceTimeoutMs: number;
 }
 
@@ -220,7 +220,7 @@ export interface RuntimeWarning {
 export const FaultKind = {
   /** The WebGPU device of the inference worker was lost; the runtime continues on WASM. */
   DeviceLost: 'device-lost',
-  /** The inference worker crashed or stopped answering; the runtime started a new one. */
+  /** The inference worker crashed or stopped responding; the runtime started a new one. */
   WorkerLost: 'worker-lost',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
@@ -233,7 +233,7 @@ export interface FaultReport {
   kind: FaultKind;
   /** Epoch milliseconds at which the fault was detected. */
   detectedAt: number;
-  /** What was observed, for example the error of the lost batch. */
+  /** Observed failure, for example the error of the lost batch. */
   detail: string;
   providerBefore: Provider;
   /** Provider serving after recovery. */
@@ -248,7 +248,7 @@ export interface FaultReport {
   recoveryMs: number;
   /** False when the runtime could not recover; it then drops every open request and accepts no more. */
   recovered: boolean;
-  /** Why recovery failed, when it did. */
+  /** Error that made recovery fail, when it failed. */
   recoveryError?: string;
 }
 

@@ -16,8 +16,8 @@
  *   so a second outcome for the same id is impossible. A batch lost to a fault puts its members
  *   back in the queue or drops them (`recover()`); it never leaves them without an outcome.
  * - At most `maxQueuedRequests` requests are open; `submit()` rejects beyond it.
- * - One batch runs at a time (`executing`), and so does a fault recovery or a re-profiling, which
- *   hold `executing` too; the policy is asked again when each ends.
+ * - One batch runs at a time (`executing`). A fault recovery or a re-profiling sets `executing`
+ *   too, so neither overlaps a batch, and the policy is asked again when each ends.
  * - The resident set only changes through the policy's evictions and loads, so it stays within
  *   the memory budget the policy enforces. After a fault the same set is loaded again.
  *
@@ -489,8 +489,8 @@ export class Scheduler implements SchedulerApi {
   }
 
   /**
-   * The inference worker's calls with the watchdog of calls whose duration is not profiled yet,
-   * for start-up and profiling.
+   * Returns the inference worker's calls with the watchdog of calls whose duration is not
+   * profiled yet, for start-up and profiling.
    */
   private get inference(): Comlink.Remote<InferenceApi> {
     return this.host!.guarded(Math.max(UNPROFILED_CALL_TIMEOUT_MS, this.config.inferenceTimeoutMs));
@@ -767,7 +767,7 @@ export class Scheduler implements SchedulerApi {
 
   /** Recovers from an inference worker lost while no batch was running (an uncaught error). */
   private onWorkerLost(error: Error): void {
-    // A running batch or recovery sees the loss through its own call, and recovers there.
+    // A running batch or recovery gets the loss as the error of its own call, and recovers there.
     if (this.disposed || this.executing) return;
     this.executing = true;
     this.batchDone = this.recover(FaultKind.WorkerLost, [], undefined, error).finally(() => {

@@ -16,6 +16,8 @@ interface FaultRun {
   faults: FaultReport[];
   /** Result of each request submitted before the fault was injected. */
   before: string[];
+  /** Uncaught errors the page and its workers reported. */
+  pageErrors: string[];
 }
 
 /** Page-side steps shared by the tests: start a runtime, serve a first round, inject, serve a second. */
@@ -32,9 +34,11 @@ interface Scenario {
 }
 
 async function runScenario(page: import('@playwright/test').Page, scenario: Scenario): Promise<FaultRun> {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
   await installLedger(page);
-  return page.evaluate(
+  const run = await page.evaluate(
     async ({ scenario, variants }) => {
       const inputs = new Uint8Array(await (await fetch(new URL('models/product/test-images.u8', document.baseURI))).arrayBuffer());
       const record = (index: number) => inputs.subarray(index * 784, (index + 1) * 784);
@@ -77,6 +81,7 @@ async function runScenario(page: import('@playwright/test').Page, scenario: Scen
     },
     { scenario, variants: VARIANTS },
   );
+  return { ...run, pageErrors };
 }
 
 test('lost WebGPU device mid-batch falls back to WASM', async ({ page }) => {
@@ -112,6 +117,8 @@ test('lost WebGPU device mid-batch falls back to WASM', async ({ page }) => {
   expect(ledger.final.workerRestarts).toBe(1);
   expect(ledger.final.faults).toEqual(faults);
   expect(ledger.final.resident.sort()).toEqual([...fault.reloaded].sort());
+  // The abandoned run's failed read-back is expected once the loss is reported, so it is not logged.
+  expect(run.pageErrors).toEqual([]);
 });
 
 test('device destroyed between batches is found at the next one', async ({ page }) => {
