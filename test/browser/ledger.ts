@@ -71,8 +71,10 @@ export async function installLedger(page: Page): Promise<void> {
         if (stats.accepted !== stats.completed + dropped + stats.open && violations.length < 10) {
           violations.push(`accepted ${stats.accepted} ≠ completed ${stats.completed} + dropped ${dropped} + open ${stats.open}`);
         }
-        if (stats.open !== stats.estimating + stats.queued + stats.inFlight && violations.length < 10) {
-          violations.push(`open ${stats.open} ≠ estimating ${stats.estimating} + queued ${stats.queued} + in flight ${stats.inFlight}`);
+        // `estimating` is what `open` leaves after the queue and the batch in flight, so a queue or
+        // batch holding settled requests shows up as a negative count.
+        if (stats.estimating < 0 && violations.length < 10) {
+          violations.push(`estimating ${stats.estimating} < 0 (open ${stats.open}, queued ${stats.queued}, in flight ${stats.inFlight})`);
         }
         if (stats.residentBytes > stats.memoryBudgetBytes && violations.length < 10) {
           violations.push(`resident ${stats.residentBytes} bytes > budget ${stats.memoryBudgetBytes}`);
