@@ -32,11 +32,13 @@ interface ApplicationTerm {
 
 /**
  * Returns the arrival cost as a function of a batch's duration in milliseconds. Each call costs
- * `O(applications × log window)`.
+ * `O(applications × log window)`. `windows` keeps each application's sorted relative deadlines from
+ * one call to the next.
  */
 export function arrivalCostFunction(
   traffic: ReadonlyMap<string, TrafficEstimate> | undefined,
   variantStates: ReadonlyMap<string, readonly VariantState[]>,
+  windows: DeadlineWindows = new DeadlineWindows(),
 ): (durationMs: number) => number {
   if (traffic === undefined) return () => 0;
 
@@ -52,7 +54,7 @@ export function arrivalCostFunction(
       fastestMs = Math.min(fastestMs, variant.latency[1] ?? Infinity);
       bestAccuracy = Math.max(bestAccuracy, variant.profile.profiledAccuracy);
     }
-    const { deadlines, prefix } = sortedDeadlines(estimate.relativeDeadlinesMs);
+    const { deadlines, prefix } = windows.sorted(application, estimate.relativeDeadlinesMs);
     terms.push({ scale: (estimate.ratePerMs * estimate.meanWeight * bestAccuracy) / count, fastestMs, deadlines, prefix });
   }
   if (terms.length === 0) return () => 0;
@@ -64,23 +66,108 @@ export function arrivalCostFunction(
   };
 }
 
-/**
- * Sorted relative deadlines and their prefix sums, by the array they came from. `TrafficTracker`
- * hands out the same frozen array until the next request joins, so decisions in between sort once.
- */
-const sortedCache = new WeakMap<readonly number[], { deadlines: Float64Array; prefix: Float64Array }>();
+/** Relative deadlines, ascending, and their prefix sums. */
+interface SortedDeadlines {
+  deadlines: Float64Array;
+  /** `prefix[k]`: the sum of the first `k` entries of `deadlines`. */
+  prefix: Float64Array;
+}
 
-function sortedDeadlines(relativeDeadlinesMs: readonly number[]): { deadlines: Float64Array; prefix: Float64Array } {
-  const cached = sortedCache.get(relativeDeadlinesMs);
-  if (cached !== undefined) return cached;
-  // A typed array sorts numerically without a comparator. Its order differs from a comparator's
-  // only between -0 and +0, which compare and sum alike in this file.
-  const deadlines = new Float64Array(relativeDeadlinesMs).sort();
-  const prefix = new Float64Array(deadlines.length + 1);
+/** One application's window as last sorted, with room to grow. */
+interface SortedWindow extends SortedDeadlines {
+  /** The `relativeDeadlinesMs` array the window was sorted from. */
+  source: readonly number[];
+  /** Sorted values in the first `deadlines.length` entries. */
+  values: Float64Array;
+}
+
+/**
+ * Sorted relative deadlines of each application's traffic window, kept from one decision to the
+ * next. `TrafficTracker` hands out the same frozen array until a request joins, then a window with
+ * its oldest entries dropped and the new ones appended. So a new array is mostly the last one slid
+ * by a few entries, and updating the sorted values costs a few binary searches and moves instead
+ * of a sort. Any other array is sorted afresh.
+ *
+ * The values are the same as a sort's, so the costs are too: a multiset has one ascending order,
+ * up to the order of equal values.
+ */
+export class DeadlineWindows {
+  private readonly windows = new Map<string, SortedWindow>();
+
+  /** Returns `source` sorted ascending, and its prefix sums. They stay valid until the next call. */
+  sorted(application: string, source: readonly number[]): SortedDeadlines {
+    const window = this.windows.get(application);
+    if (window !== undefined && (window.source === source || slide(window, source))) return window;
+
+    const values = new Float64Array(Math.max(source.length, MIN_WINDOW_CAPACITY));
+    values.set(source);
+    // A typed array sorts numerically without a comparator. Its order differs from a comparator's
+    // only between -0 and +0, which compare and sum alike in this file.
+    values.subarray(0, source.length).sort();
+    const sorted: SortedWindow = { source, values, deadlines: values.subarray(0, source.length), prefix: new Float64Array(values.length + 1) };
+    sumPrefixes(sorted);
+    this.windows.set(application, sorted);
+    return sorted;
+  }
+}
+
+/** Capacity of a new window's arrays, which fits `TrafficTracker`'s default window without growing. */
+const MIN_WINDOW_CAPACITY = 128;
+
+/**
+ * Updates `window` to `source` when `source` is `window.source` with some leading entries dropped
+ * and some appended. Returns false, changing nothing, when it is not, when the update would move
+ * more than half the window, or when it needs more room.
+ */
+function slide(window: SortedWindow, source: readonly number[]): boolean {
+  const previous = window.source;
+  const limit = Math.max(1, previous.length >> 1);
+  for (let dropped = 0; dropped <= Math.min(limit, previous.length); dropped += 1) {
+    const kept = previous.length - dropped;
+    const added = source.length - kept;
+    if (added < 0 || dropped + added > limit) continue;
+    if (source.length > window.values.length) return false;
+
+    let matched = 0;
+    while (matched < kept && source[matched] === previous[dropped + matched]) matched += 1;
+    if (matched < kept) continue;
+    // Binary searches cannot place NaN or infinities; a sort handles whatever they are.
+    for (let index = 0; index < dropped; index += 1) if (!Number.isFinite(previous[index])) return false;
+    for (let index = kept; index < source.length; index += 1) if (!Number.isFinite(source[index])) return false;
+
+    // The multiset of values loses `previous`'s first `dropped` entries and gains `source`'s last
+    // `added` ones.
+    let count = window.deadlines.length;
+    for (let index = 0; index < dropped; index += 1) count = removeValue(window.values, count, previous[index] as number);
+    for (let index = kept; index < source.length; index += 1) count = insertValue(window.values, count, source[index] as number);
+    window.source = source;
+    window.deadlines = window.values.subarray(0, count);
+    sumPrefixes(window);
+    return true;
+  }
+  return false;
+}
+
+/** Removes one entry equal to `value` from the first `count` sorted `values`; returns the new count. */
+function removeValue(values: Float64Array, count: number, value: number): number {
+  const index = countBelow(values.subarray(0, count), value, false);
+  values.copyWithin(index, index + 1, count);
+  return count - 1;
+}
+
+/** Inserts `value` into the first `count` sorted `values`, after equal ones; returns the new count. */
+function insertValue(values: Float64Array, count: number, value: number): number {
+  const index = countBelow(values.subarray(0, count), value, true);
+  values.copyWithin(index + 1, index, count);
+  values[index] = value;
+  return count + 1;
+}
+
+/** Writes `prefix[k]`, the sum of the first `k` deadlines, in ascending order of `k`. */
+function sumPrefixes(window: SortedDeadlines): void {
+  const { deadlines, prefix } = window;
+  prefix[0] = 0;
   for (let index = 0; index < deadlines.length; index += 1) prefix[index + 1] = (prefix[index] as number) + (deadlines[index] as number);
-  const entry = { deadlines, prefix };
-  sortedCache.set(relativeDeadlinesMs, entry);
-  return entry;
 }
 
 /** Returns `Σ_i clamp(D + s − r_i, 0, D)` over the term's relative deadlines. */

@@ -14,7 +14,7 @@
  * context is valid only until the next decision with the same cache.
  */
 
-import { arrivalCostFunction } from './arrival-cost';
+import { arrivalCostFunction, DeadlineWindows } from './arrival-cost';
 import { latencyTable } from './latency';
 import { defaultDecisionCache, type DecisionCache, type QueueApplication, type RequestEntry } from './decision-cache';
 import type { Drop, LatencyPoint, QueuedRequest, SchedulerState, VariantProfile } from './model';
@@ -101,7 +101,7 @@ export function buildDecisionContext(
 
   // One group per application: the keys the request cache checks estimates and rows against, and
   // the quickest lone finish over the variants that fit the budget, swap included.
-  const buffers = buffersOf(cache);
+  const buffers = scratchOf(cache).queueBuffers;
   const groups: ApplicationGroup[] = [];
   const cacheApplications = new Map<string, QueueApplication>();
   for (const [application, variantsInState] of applicationVariants) {
@@ -139,7 +139,7 @@ export function buildDecisionContext(
     residentBytes,
     oldestArrival,
     swapCredit: (variantId) => state.swapCredit?.get(variantId) ?? 0,
-    arrivalCost: options.anticipateArrivals ? arrivalCostFunction(state.traffic, variantStates) : () => 0,
+    arrivalCost: options.anticipateArrivals ? arrivalCostFunction(state.traffic, variantStates, scratchOf(cache).deadlineWindows) : () => 0,
   };
 }
 
@@ -369,20 +369,27 @@ class QueueBuffers {
 
 const INITIAL_CAPACITY = 64;
 
-/**
- * Queue buffers by the cache whose decisions use them, one per application slot. A cache's
- * decisions run one at a time and drop their context when they return, so no context reads
- * another's data.
- */
-const queueBuffers = new WeakMap<DecisionCache, QueueBuffers[]>();
+/** What the decisions of one cache reuse besides the cache's own entries. */
+interface CacheScratch {
+  /** Queue buffers, one per application slot. */
+  queueBuffers: QueueBuffers[];
+  /** Sorted relative deadlines of each application's traffic, for the arrival cost. */
+  deadlineWindows: DeadlineWindows;
+}
 
-function buffersOf(cache: DecisionCache): QueueBuffers[] {
-  let buffers = queueBuffers.get(cache);
-  if (buffers === undefined) {
-    buffers = [];
-    queueBuffers.set(cache, buffers);
+/**
+ * Scratch by the cache whose decisions use it. A cache's decisions run one at a time and drop
+ * their context when they return, so no context reads another's data.
+ */
+const scratchByCache = new WeakMap<DecisionCache, CacheScratch>();
+
+function scratchOf(cache: DecisionCache): CacheScratch {
+  let scratch = scratchByCache.get(cache);
+  if (scratch === undefined) {
+    scratch = { queueBuffers: [], deadlineWindows: new DeadlineWindows() };
+    scratchByCache.set(cache, scratch);
   }
-  return buffers;
+  return scratch;
 }
 
 /** Picks the variant that last ran for the application, or its cheapest (lowest `L(1)`) before it has run. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { arrivalCostFunction } from '../../src/core/arrival-cost';
+import { arrivalCostFunction, DeadlineWindows } from '../../src/core/arrival-cost';
 import type { VariantState } from '../../src/core/decision-context';
 import type { TrafficEstimate } from '../../src/core/model';
 import { decide } from '../../src/core/policy';
+import { createRandom } from '../../src/core/random';
 import { MIN_TRAFFIC_SAMPLES, TrafficTracker } from '../../src/core/traffic';
 import { makeOptions, makeRequests, makeState, makeVariant } from './fixtures';
 
@@ -52,6 +53,38 @@ describe('arrivalCostFunction', () => {
   it('costs nothing without traffic or variants', () => {
     expect(arrivalCostFunction(undefined, new Map())(100)).toBe(0);
     expect(arrivalCostFunction(traffic(1, [1]), new Map())(100)).toBe(0);
+  });
+});
+
+describe('DeadlineWindows', () => {
+  it('matches a new sort as the window slides', () => {
+    const random = createRandom(9);
+    const tracker = new TrafficTracker(32);
+    const kept = new DeadlineWindows();
+    let time = 0;
+    for (let step = 0; step < 400; step += 1) {
+      // Zero to forty arrivals per step, so the window grows, slides a little, or turns over.
+      const arrivals = random.integer(0, step % 50 === 0 ? 40 : 6);
+      for (let count = 0; count < arrivals; count += 1) {
+        time += random.uniform();
+        // Whole milliseconds, so equal values are common.
+        tracker.observe('app', time, time + random.integer(1, 30), 1);
+      }
+      const window = tracker.snapshot(time + 1).get('app')?.relativeDeadlinesMs;
+      if (window === undefined) continue;
+
+      const updated = kept.sorted('app', window);
+      const fresh = new DeadlineWindows().sorted('app', window);
+      expect([...updated.deadlines], `step ${step}`).toEqual([...fresh.deadlines]);
+      expect([...updated.prefix.subarray(0, window.length + 1)], `step ${step}`).toEqual([...fresh.prefix.subarray(0, window.length + 1)]);
+    }
+  });
+
+  it('sorts an unrelated window afresh', () => {
+    const windows = new DeadlineWindows();
+    windows.sorted('app', [5, 1, 3]);
+
+    expect([...windows.sorted('app', [9, 2, 7, 2]).deadlines]).toEqual([2, 2, 7, 9]);
   });
 });
 
