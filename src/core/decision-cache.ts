@@ -29,7 +29,8 @@
  * Entries are looked up only among the last queue's, so a request that leaves the queue and comes
  * back later gets a new entry. A `WeakMap` by request object would find it, but every new request
  * would pay for a weak-map insertion, and new requests join at every decision. The cache references
- * the requests of its last two queues until later decisions replace them.
+ * the requests of its last two queues until later decisions replace them, and entries whose
+ * requests left wait in a pool for new ones.
  */
 
 import type { QueuedRequest, SchedulerState } from './model';
@@ -53,13 +54,27 @@ export interface QueueApplication extends ApplicationVariants {
   slot: number;
 }
 
-/** A request object as the cache last checked it. */
+/**
+ * A request object as the cache last checked it. Entries of requests that left the queue go back
+ * to their cache's pool and are filled again for new requests, so a queue of new requests does not
+ * allocate one object per request that would then outlive a young-generation collection.
+ */
 export class RequestEntry {
+  /** The request, or `RETIRED` while the entry is in the pool. */
+  request: QueuedRequest = RETIRED;
+  id = '';
+  application = '';
+  arrival = 0;
+  deadline = 0;
+  weight = 0;
+  estimates: Readonly<Record<string, number>> = RETIRED.estimates;
+  /** The request's application, as the cache tracks it. */
+  applicationRecord: ApplicationRecord = RETIRED_RECORD;
   /** Variant key the estimates were last checked against; undefined before the first check. */
   checkedKey: string | undefined = undefined;
   /** Variant key the row follows; undefined before the first row. */
   rowKey: string | undefined = undefined;
-  /** `Â` of each row variant, in row order. Shared by later decisions, so callers must not modify it. */
+  /** `Â` of each row variant, in row order. Rewritten when the entry is reused, so callers must not keep it. */
   row: Float64Array = EMPTY_ROW;
   /** Number of the last admission whose queue contained the request. */
   stamp = 0;
@@ -69,27 +84,30 @@ export class RequestEntry {
   position = -1;
   /** The `slot` of the request's application at the current decision. */
   slot = 0;
-  /** The request's application, as the cache tracks it. */
-  readonly applicationRecord: ApplicationRecord;
 
-  readonly id: string;
-  readonly application: string;
-  readonly arrival: number;
-  readonly deadline: number;
-  readonly weight: number;
-  readonly estimates: Readonly<Record<string, number>>;
-
-  constructor(
-    readonly request: QueuedRequest,
-    applicationRecord: ApplicationRecord,
-  ) {
-    this.applicationRecord = applicationRecord;
+  /** Fills the entry for `request`, as if new. */
+  reset(request: QueuedRequest, applicationRecord: ApplicationRecord): void {
+    this.request = request;
     this.id = request.id;
     this.application = request.application;
     this.arrival = request.arrival;
     this.deadline = request.deadline;
     this.weight = request.weight;
     this.estimates = request.estimates;
+    this.applicationRecord = applicationRecord;
+    this.checkedKey = undefined;
+    this.rowKey = undefined;
+    this.stamp = 0;
+    this.inOrder = false;
+    this.position = -1;
+    this.slot = 0;
+  }
+
+  /** Drops the references to the request, before the entry goes back to the pool. */
+  retire(): void {
+    this.request = RETIRED;
+    this.estimates = RETIRED.estimates;
+    this.applicationRecord = RETIRED_RECORD;
   }
 
   /** Returns whether the request still has the fields this entry was made from. */
@@ -105,6 +123,9 @@ export class RequestEntry {
   }
 }
 
+/** The request of a pooled entry, which no queue contains. */
+const RETIRED: QueuedRequest = Object.freeze({ id: '', application: '', arrival: 0, deadline: 0, weight: 0, estimates: Object.freeze({}) });
+
 const EMPTY_ROW = new Float64Array(0);
 
 /**
@@ -117,6 +138,9 @@ interface ApplicationRecord {
   /** Number of the last admission whose state had variants of the application. */
   stamp: number;
 }
+
+/** The application record of a pooled entry, never current. */
+const RETIRED_RECORD: ApplicationRecord = { current: { ids: [], key: '', slot: 0 }, stamp: -1 };
 
 /** Request entries, the last queue by id and the last deadline order, kept between decisions. */
 export class DecisionCache {
@@ -135,6 +159,8 @@ export class DecisionCache {
   private readonly fresh: RequestEntry[] = [];
   /** Entries the current admission created. */
   private readonly created: RequestEntry[] = [];
+  /** Entries of requests that left, ready to be filled again. */
+  private readonly pool: RequestEntry[] = [];
   /** The estimates of the request being checked, in the order of its application's `ids`. */
   private copiedEstimates = new Float64Array(8);
   private readonly applicationRecords = new Map<string, ApplicationRecord>();
@@ -155,12 +181,14 @@ export class DecisionCache {
     for (let index = 0; index < this.fresh.length; index += 1) (this.fresh[index] as RequestEntry).inOrder = true;
     this.order = merged;
     this.spare = previous;
+    this.retireLeavers();
     return merged;
   }
 
   /** Checks the queued requests as `orderQueue` does, without ordering them. */
   checkQueue(state: SchedulerState, applications: ReadonlyMap<string, QueueApplication>): void {
     this.admit(state, applications);
+    this.retireLeavers();
   }
 
   /**
@@ -214,7 +242,8 @@ export class DecisionCache {
           valid = false;
           break;
         }
-        entry = new RequestEntry(request, known);
+        entry = this.pool.pop() ?? new RequestEntry();
+        entry.reset(request, known);
         created.push(entry);
         lastName = request.application;
         lastRecord = known;
@@ -242,8 +271,8 @@ export class DecisionCache {
       }
       if (application.rowKey !== undefined && entry.rowKey !== application.rowKey) {
         entry.row = copied
-          ? rowOf(this.copiedEstimates, application.rowSources ?? new Int32Array(0))
-          : estimateRow(request, application.rowVariantIds ?? []);
+          ? rowOf(this.copiedEstimates, application.rowSources ?? new Int32Array(0), entry.row)
+          : estimateRow(request, application.rowVariantIds ?? [], entry.row);
         entry.rowKey = application.rowKey;
       }
       entry.slot = application.slot;
@@ -253,18 +282,7 @@ export class DecisionCache {
       if (!entry.inOrder) fresh.push(entry);
     }
 
-    // With no entry reused, the last queue's ids are all stale, and indexing starts afresh.
-    if (valid && created.length === queue.length) {
-      this.byId.clear();
-      valid = this.indexCreatedAfresh();
-    } else if (valid) {
-      valid = this.indexCreated(stamp);
-      // The last queue's requests that left are no longer found by id.
-      for (let index = 0; index < last.length; index += 1) {
-        const entry = last[index] as RequestEntry;
-        if (entry.stamp !== stamp && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
-      }
-    }
+    if (valid) valid = this.indexCreated(stamp);
     if (!valid) {
       this.clear();
       rejectInvalidQueue(state, applications);
@@ -272,6 +290,24 @@ export class DecisionCache {
     next.length = queue.length;
     this.queueEntries = next;
     this.spareQueueEntries = last;
+  }
+
+  /**
+   * Handles the entries of the queue before the last admission whose requests left: they are no
+   * longer found by id, and those outside the deadline order go back to the pool. Entries still in
+   * the order leave it at the next ordering and are then left to the garbage collector.
+   */
+  private retireLeavers(): void {
+    const leaving = this.spareQueueEntries;
+    for (let index = 0; index < leaving.length; index += 1) {
+      const entry = leaving[index] as RequestEntry;
+      if (entry.stamp === this.stamp) continue;
+      if (this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
+      if (!entry.inOrder && entry.request !== RETIRED) {
+        entry.retire();
+        this.pool.push(entry);
+      }
+    }
   }
 
   /**
@@ -289,24 +325,15 @@ export class DecisionCache {
   }
 
   /**
-   * Indexes every created entry into an empty `byId`. Returns false when two share an id, which an
-   * insertion that leaves the map's size unchanged shows.
+   * Empties the cache after a rejected queue, whose admission left it half updated. Its entries are
+   * left to the garbage collector, because the half-updated lists cannot tell which are in use.
    */
-  private indexCreatedAfresh(): boolean {
-    for (let index = 0; index < this.created.length; index += 1) {
-      const entry = this.created[index] as RequestEntry;
-      const size = this.byId.size;
-      this.byId.set(entry.id, entry);
-      if (this.byId.size === size) return false;
-    }
-    return true;
-  }
-
-  /** Empties the cache after a rejected queue, whose admission left it half updated. */
   private clear(): void {
     for (let index = 0; index < this.order.length; index += 1) (this.order[index] as RequestEntry).inOrder = false;
     this.order.length = 0;
+    this.spare.length = 0;
     this.queueEntries.length = 0;
+    this.spareQueueEntries.length = 0;
     this.byId.clear();
   }
 }
@@ -334,16 +361,16 @@ function hasValidEstimates(request: QueuedRequest, variantIds: readonly string[]
   }
 }
 
-/** Returns `estimates[sources[i]]` for each `i`. */
-function rowOf(estimates: Float64Array, sources: Int32Array): Float64Array {
-  const row = new Float64Array(sources.length);
+/** Returns `estimates[sources[i]]` for each `i`, in `reuse` when it has the length. */
+function rowOf(estimates: Float64Array, sources: Int32Array, reuse: Float64Array): Float64Array {
+  const row = reuse.length === sources.length ? reuse : new Float64Array(sources.length);
   for (let index = 0; index < sources.length; index += 1) row[index] = estimates[sources[index] as number] as number;
   return row;
 }
 
-/** Returns `Â` of each of `variantIds` for the request, in that order. */
-function estimateRow(request: QueuedRequest, variantIds: readonly string[]): Float64Array {
-  const row = new Float64Array(variantIds.length);
+/** Returns `Â` of each of `variantIds` for the request, in that order, in `reuse` when it has the length. */
+function estimateRow(request: QueuedRequest, variantIds: readonly string[], reuse: Float64Array): Float64Array {
+  const row = reuse.length === variantIds.length ? reuse : new Float64Array(variantIds.length);
   for (let index = 0; index < variantIds.length; index += 1) row[index] = request.estimates[variantIds[index] as string] ?? 0;
   return row;
 }

@@ -82,7 +82,7 @@ describe('decision cache', () => {
         for (const drop of (result as { drops?: { requestId: string }[] }).drops ?? []) leaving.add(drop.requestId);
         now += result.action?.expectedDurationMs ?? 1;
 
-        switch (random.integer(0, 7)) {
+        switch (random.integer(0, 8)) {
           case 0:
             // As the schedulers do: a new array without the batch and the drops, then arrivals.
             queue = queue.filter((request) => !leaving.has(request.id));
@@ -127,6 +127,14 @@ describe('decision cache', () => {
             const other = Array.from({ length: 10 }, () => randomRequest(random, now));
             expectSameAsFresh(stateOf(other, now), cache, `seed ${seed}, step ${step}, unrelated queue`);
             queue = queue.filter((request) => !leaving.has(request.id));
+            break;
+          }
+          case 7: {
+            // Baselines only check the queue: the cache checks half the queue and a new request, in
+            // between two decisions.
+            queue = queue.filter((request) => !leaving.has(request.id));
+            const checked = [...queue.filter((_, index) => index % 2 === 0), randomRequest(random, now)];
+            validateSchedulerState(stateOf(checked, now), cache);
             break;
           }
           default:
@@ -200,7 +208,7 @@ describe('decision cache duplicate ids', () => {
     expect(() => decide(stateOf(build(), 1000), options, cache)).toThrow(`Request id "${target.id}" is queued twice`);
   });
 
-  // A queue with no request of the last one takes another path through the cache.
+  // A queue with no request of the last one reuses no entry, so every id is checked.
   it.each(duplicates)('rejects $name in a new queue', ({ build }) => {
     const cache = warmCache();
     decide(stateOf([randomRequest(random, 1000)], 1000), options, cache);
