@@ -63,6 +63,7 @@ export async function measureOverhead(request: OverheadRequest): Promise<Overhea
         timings.runtimeMs.push(served.totalMs);
         timings.runtimeArrivalToFinishMs.push(served.arrivalToFinishMs);
         timings.runtimeDeliveryMs.push(served.deliveryMs);
+        timings.runtimeSubmitSpreadMs.push(served.submitSpreadMs);
       }
       samples.push(timings);
     }
@@ -130,7 +131,7 @@ async function runThroughRuntime(
   source: VariantSource,
   records: readonly (Uint8Array | Float32Array)[],
   batchSize: number,
-): Promise<{ totalMs: number; arrivalToFinishMs: number; deliveryMs: number }> {
+): Promise<{ totalMs: number; arrivalToFinishMs: number; deliveryMs: number; submitSpreadMs: number }> {
   const started = runtimeClock();
   const outcomes = await Promise.all(
     records.map((input) => runtime.submit({ application: source.application.id, input, deadlineMs: LOOSE_DEADLINE_MS })),
@@ -148,7 +149,13 @@ async function runThroughRuntime(
 
   const finishedAt = completed[0]!.finishedAt;
   const firstArrival = Math.min(...completed.map((outcome) => outcome.arrival));
-  return { totalMs: delivered - started, arrivalToFinishMs: finishedAt - firstArrival, deliveryMs: delivered - finishedAt };
+  const lastArrival = Math.max(...completed.map((outcome) => outcome.arrival));
+  return {
+    totalMs: delivered - started,
+    arrivalToFinishMs: finishedAt - firstArrival,
+    deliveryMs: delivered - finishedAt,
+    submitSpreadMs: lastArrival - firstArrival,
+  };
 }
 
 function checkCompleted(outcome: Outcome, variantId: string): CompletedOutcome {
@@ -168,6 +175,7 @@ function emptySamples(batchSize: number): OverheadSamples {
     runtimeMs: [],
     runtimeArrivalToFinishMs: [],
     runtimeDeliveryMs: [],
+    runtimeSubmitSpreadMs: [],
   };
 }
 

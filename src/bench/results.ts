@@ -54,6 +54,11 @@ export interface OverheadSamples {
   runtimeArrivalToFinishMs: number[];
   /** Per runtime batch: the outcomes' arrival in the page minus `finishedAt`. */
   runtimeDeliveryMs: number[];
+  /**
+   * Per runtime batch: the latest `arrival` minus the earliest. The requests are submitted in one
+   * loop, so this is the page's own work per request in `submit()` (input conversion and checks).
+   */
+  runtimeSubmitSpreadMs: number[];
 }
 
 export interface OverheadResult {

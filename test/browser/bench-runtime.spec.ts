@@ -36,7 +36,7 @@ test('bench:runtime --quick writes consistent figures', async () => {
     // Overhead: one variant, two batch sizes, per provider; every path timed as often as asked.
     expect(report.overhead.map((row) => `${row.provider}/${row.batchSize}`)).toEqual(['webgpu/1', 'webgpu/8', 'wasm/1', 'wasm/8']);
     for (const row of report.overhead) {
-      for (const summary of [row.raw, row.workerCall, row.workerRun, row.runtime, row.runtimeArrivalToFinish, row.runtimeDelivery]) {
+      for (const summary of [row.raw, row.workerCall, row.workerRun, row.runtime, row.runtimeArrivalToFinish, row.runtimeDelivery, row.runtimeSubmitSpread]) {
         expect(summary.samples, `samples of ${row.provider} batch ${row.batchSize}`).toBe(QUICK_DEFAULTS.batches);
       }
       expect(Number.isFinite(row.ratio), `ratio ${row.ratio} is finite`).toBe(true);

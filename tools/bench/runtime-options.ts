@@ -46,8 +46,8 @@ export const RUNTIME_BENCH_DEFAULTS = Object.freeze({
 export const QUICK_DEFAULTS = Object.freeze({
   batches: 3,
   warmup: 1,
-  soakRequests: 150,
-  soakRate: 30,
+  soakRequests: 100,
+  soakRate: 50,
   soakCheckpoint: 50,
   swapRepetitions: 1,
 });
@@ -97,9 +97,9 @@ Options:
                          default: ${RUNTIME_BENCH_DEFAULTS.swapRepetitions} (--quick: ${QUICK_DEFAULTS.swapRepetitions})
   --seed N               seed of the soak's arrivals and records, a whole number
                          default: ${RUNTIME_BENCH_DEFAULTS.seed}
-  --quick                small defaults (shown above) and, without --variants, only the
-                         first variant of the first application, for a run of well under a
-                         minute
+  --quick                small defaults (shown above) and, without --variants and
+                         --soak-variants, only the first variant of the first application:
+                         a smoke run of under a minute on two idle cores
   --out DIR              folder for bench-runtime.json, bench-runtime-*.csv and bench-runtime.md
                          default: ${RUNTIME_BENCH_DEFAULTS.out}
   --port N               port of the preview server on 127.0.0.1 (the next free one if taken)

@@ -40,6 +40,7 @@ export interface OverheadRow {
   runtime: Summary;
   runtimeArrivalToFinish: Summary;
   runtimeDelivery: Summary;
+  runtimeSubmitSpread: Summary;
   /** Median from the runtime's start-up profile, measured in the scheduler worker; undefined if not profiled at this size. */
   startupSneakPeekMs: number | undefined;
   startupInferenceCallMs: number | undefined;
@@ -71,6 +72,7 @@ export function overheadRows(results: readonly OverheadResult[]): OverheadRow[] 
         runtime,
         runtimeArrivalToFinish: summarize(samples.runtimeArrivalToFinishMs),
         runtimeDelivery: summarize(samples.runtimeDeliveryMs),
+        runtimeSubmitSpread: summarize(samples.runtimeSubmitSpreadMs),
         startupSneakPeekMs: result.startupSneakPeekMs[String(samples.batchSize)],
         startupInferenceCallMs: result.startupInferenceCallMs[String(samples.batchSize)],
         ratio,
@@ -292,7 +294,7 @@ export function formatReport(report: RuntimeBenchReport, style: TableStyle = 'te
       section([
         `Overhead on ${providerLabel(provider, report)}, ms per batch (${report.options.batches} batches each; ratio = runtime / raw; target at batch ${OVERHEAD_TARGET.batchSize}: <= ${OVERHEAD_TARGET.ratio})`,
         table(
-          ['variant', 'b', 'raw p50', 'raw p90', 'worker call', 'worker run', 'runtime p50', 'runtime p90', 'arrival-finish', 'delivery', 'SneakPeek*', 'ratio p50', 'ratio p90', 'target'],
+          ['variant', 'b', 'raw p50', 'raw p90', 'worker call', 'worker run', 'runtime p50', 'runtime p90', 'submit spread', 'arrival-finish', 'delivery', 'SneakPeek*', 'ratio p50', 'ratio p90', 'target'],
           rows.map((row) => [
             row.variantId,
             String(row.batchSize),
@@ -302,6 +304,7 @@ export function formatReport(report: RuntimeBenchReport, style: TableStyle = 'te
             ms(row.workerRun.median),
             ms(row.runtime.median),
             ms(row.runtime.p90),
+            ms(row.runtimeSubmitSpread.median),
             ms(row.runtimeArrivalToFinish.median),
             ms(row.runtimeDelivery.median),
             ms(row.startupSneakPeekMs),
@@ -389,14 +392,14 @@ export function overheadCsv(rows: readonly OverheadRow[]): string {
   const header = [
     'provider', 'variant', 'application', 'batch_size', 'batches',
     'raw_p50_ms', 'raw_p90_ms', 'worker_call_p50_ms', 'worker_run_p50_ms',
-    'runtime_p50_ms', 'runtime_p90_ms', 'arrival_to_finish_p50_ms', 'delivery_p50_ms',
+    'runtime_p50_ms', 'runtime_p90_ms', 'submit_spread_p50_ms', 'arrival_to_finish_p50_ms', 'delivery_p50_ms',
     'startup_sneakpeek_ms', 'startup_inference_call_ms', 'ratio_p50', 'ratio_p90', 'worker_ratio', 'target_met',
   ];
   const lines = rows.map((row) =>
     [
       row.provider, row.variantId, row.application, row.batchSize, row.raw.samples,
       row.raw.median, row.raw.p90, row.workerCall.median, row.workerRun.median,
-      row.runtime.median, row.runtime.p90, row.runtimeArrivalToFinish.median, row.runtimeDelivery.median,
+      row.runtime.median, row.runtime.p90, row.runtimeSubmitSpread.median, row.runtimeArrivalToFinish.median, row.runtimeDelivery.median,
       row.startupSneakPeekMs ?? '', row.startupInferenceCallMs ?? '', row.ratio, row.ratioP90, row.workerRatio, row.targetMet ?? '',
     ].map(csvCell).join(','),
   );
