@@ -64,7 +64,7 @@ export async function startInferenceWorker(provider: Provider): Promise<BareInfe
   const api = Comlink.wrap<InferenceApi>(worker);
   try {
     const info = await api.init(provider, undefined);
-    if (info.provider !== provider) throw new Error(`The inference worker was asked for ${provider} but chose ${info.provider}: ${info.note}`);
+    if (info.provider !== provider) throw new Error(`The inference worker was requested on ${provider} but chose ${info.provider}: ${info.note}`);
     return { api, providerNote: info.note, terminate: () => worker.terminate() };
   } catch (error) {
     worker.terminate();

@@ -44,7 +44,7 @@ export async function measureOverhead(request: OverheadRequest): Promise<Overhea
       storeName: request.storeName,
     });
     if (runtime.ready.provider !== request.provider) {
-      throw new Error(`The runtime was asked for ${request.provider} but runs on ${runtime.ready.provider}: ${runtime.ready.providerNote}`);
+      throw new Error(`The runtime was requested on ${request.provider} but runs on ${runtime.ready.provider}: ${runtime.ready.providerNote}`);
     }
 
     const samples: OverheadSamples[] = [];
@@ -102,7 +102,7 @@ async function runRaw(session: ort.InferenceSession, source: VariantSource, inpu
   const started = performance.now();
   const outputs = await session.run({ [source.application.input.name]: tensor });
   const output = outputs[source.entry.outputName];
-  if (output === undefined) throw new RangeError(`"${source.entry.id}" has no output "${source.entry.outputName}".`);
+  if (output === undefined) throw new RangeError(`"${source.entry.id}" has no output "${source.entry.outputName}"; check outputName in the manifest.`);
   await output.getData();
   const elapsed = performance.now() - started;
   for (const value of Object.values(outputs)) value.dispose();
@@ -179,7 +179,7 @@ function emptySamples(batchSize: number): OverheadSamples {
   };
 }
 
-/** Median of each batch size's samples, for the sizes asked for that were measured. */
+/** Returns the median of each requested batch size's samples, leaving out sizes that were not measured. */
 function medians(samples: Record<string, number[]>, batchSizes: readonly number[]): Record<string, number> {
   const result: Record<string, number> = {};
   for (const size of batchSizes) {

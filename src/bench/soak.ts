@@ -30,7 +30,7 @@ export async function runSoak(request: SoakRequest): Promise<SoakResult> {
   });
   try {
     if (runtime.ready.provider !== request.provider) {
-      throw new Error(`The runtime was asked for ${request.provider} but runs on ${runtime.ready.provider}: ${runtime.ready.providerNote}`);
+      throw new Error(`The runtime was requested on ${request.provider} but runs on ${runtime.ready.provider}: ${runtime.ready.providerNote}`);
     }
     const applications = runtime.ready.applications;
     const testSets = await Promise.all(applications.map((application) => loadRecords(application.id)));
