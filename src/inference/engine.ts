@@ -66,6 +66,11 @@ export class InferenceEngine implements InferenceApi {
   private device: GpuDeviceLike | undefined;
   /** Reason and message of the device loss, once `device.lost` has resolved. */
   private deviceLoss: string | undefined;
+  /**
+   * Rejecters of the runs in flight on WebGPU, called when the device is lost. A set, not a race
+   * against `device.lost`: each race would leave a reaction on that promise for the worker's life.
+   */
+  private readonly runsAwaitingLoss = new Set<(error: Error) => void>();
   /** A fault to inject during each of the next `remaining` runs (test hook). */
   private armedFault: { fault: InjectedFault; remaining: number } | undefined;
 
@@ -225,6 +230,8 @@ export class InferenceEngine implements InferenceApi {
     this.device = device;
     void device.lost.then((info) => {
       this.deviceLoss = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
+      const error = new Error(`GPUDevice.lost resolved (${this.deviceLoss}) while the run was in flight`);
+      for (const rejectOnLoss of [...this.runsAwaitingLoss]) rejectOnLoss(error);
     });
     // The abandoned run's read-back rejects inside onnxruntime-web, where nothing handles it. Once
     // the loss is reported through `run()`, that rejection is expected and needs no log line.
@@ -244,10 +251,26 @@ export class InferenceEngine implements InferenceApi {
     if (device === undefined || this.provider !== Provider.WebGpu) return running;
     // The run is abandoned on loss; its own failure, if it ever comes, needs no handling.
     running.catch(() => undefined);
-    const lost = device.lost.then((info): never => {
-      throw new Error(`GPUDevice.lost resolved (${info.reason ?? 'unknown'}: ${info.message || 'no message'}) while the run was in flight`);
+    if (this.deviceLoss !== undefined) {
+      return Promise.reject(new Error(`GPUDevice.lost resolved (${this.deviceLoss}) before the run could finish`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const rejectOnLoss = (error: Error): void => {
+        this.runsAwaitingLoss.delete(rejectOnLoss);
+        reject(error);
+      };
+      this.runsAwaitingLoss.add(rejectOnLoss);
+      running.then(
+        (value) => {
+          this.runsAwaitingLoss.delete(rejectOnLoss);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.runsAwaitingLoss.delete(rejectOnLoss);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([running, lost]);
   }
 
   /** Resolves true when the device is or becomes lost within `graceMs`; false on WASM. */

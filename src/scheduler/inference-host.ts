@@ -26,9 +26,12 @@ interface WorkerGeneration {
   readonly id: number;
   readonly worker: Worker;
   readonly remote: Comlink.Remote<InferenceApi>;
-  /** Rejects with the loss, so pending calls settle as soon as it happens. */
-  readonly lostSignal: Promise<never>;
-  signalLoss: (error: InferenceWorkerLostError) => void;
+  /**
+   * Rejecters of the calls still pending, so they settle as soon as the worker is lost. A set, not
+   * a race against one long-lived promise: each race would leave a reaction on that promise until
+   * the worker is lost, about 120 bytes per call that are never freed.
+   */
+  readonly pending: Set<(error: InferenceWorkerLostError) => void>;
   lost?: InferenceWorkerLostError;
 }
 
@@ -52,12 +55,7 @@ export class InferenceHost {
     this.stop();
     const id = ++this.started;
     const worker = new Worker(new URL('../inference/worker.ts', import.meta.url), { type: 'module', name: `inference-${id}` });
-    let signalLoss!: (error: InferenceWorkerLostError) => void;
-    const lostSignal = new Promise<never>((_, reject) => (signalLoss = reject));
-    // Calls race this promise; without a handler of its own, a loss with no call pending would be
-    // reported as an unhandled rejection.
-    lostSignal.catch(() => undefined);
-    const generation: WorkerGeneration = { id, worker, remote: Comlink.wrap<InferenceApi>(worker), lostSignal, signalLoss };
+    const generation: WorkerGeneration = { id, worker, remote: Comlink.wrap<InferenceApi>(worker), pending: new Set() };
     this.current = generation;
 
     worker.addEventListener('error', (event) => {
@@ -82,17 +80,33 @@ export class InferenceHost {
     if (generation === undefined) return Promise.reject(new Error(`No inference worker is running for ${step}; start() must come first.`));
     if (generation.lost !== undefined) return Promise.reject(generation.lost);
 
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         const error = new InferenceWorkerLostError(
           `Inference worker ${generation.id} did not answer ${step} within ${Math.round(timeoutMs)} ms; it is taken for hung and replaced.`,
         );
         this.lose(generation, error, false);
-        reject(error);
       }, timeoutMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+        generation.pending.delete(rejectOnLoss);
+      };
+      const rejectOnLoss = (error: InferenceWorkerLostError): void => {
+        settle();
+        reject(error);
+      };
+      generation.pending.add(rejectOnLoss);
+      invoke(generation.remote).then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
     });
-    return Promise.race([invoke(generation.remote), watchdog, generation.lostSignal]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -133,7 +147,7 @@ export class InferenceHost {
     if (generation.lost !== undefined) return;
     generation.lost = error;
     generation.worker.terminate();
-    generation.signalLoss(error);
+    for (const rejectOnLoss of [...generation.pending]) rejectOnLoss(error);
     if (notify && generation === this.current) this.onLost(error);
   }
 }
