@@ -128,9 +128,14 @@ export function estimateLabelMix(
   for (let iteration = 1; iteration <= options.maxIterations; iteration += 1) {
     // E step and M step together: the mean of the re-weighted posteriors.
     const next = new Array<number>(classes).fill(0);
-    for (const posterior of posteriors) {
-      const adjusted = reweightPosterior(posterior, mix, validationMix);
-      for (let index = 0; index < classes; index += 1) next[index] = (next[index] ?? 0) + (adjusted[index] ?? 0);
+    if (iteration === 1) {
+      // The first pass checks every posterior and both mixes, so bad input fails as it always has.
+      for (const posterior of posteriors) {
+        const adjusted = reweightPosterior(posterior, mix, validationMix);
+        for (let index = 0; index < classes; index += 1) next[index] = (next[index] ?? 0) + (adjusted[index] ?? 0);
+      }
+    } else {
+      addReweighted(next, posteriors, mix, validationMix);
     }
     const strength = options.priorStrength;
     const floored = applyFloor(
@@ -194,6 +199,27 @@ export class PriorTracker {
   /** Re-weights a posterior from the validation mix to the current estimate. */
   adjust(posterior: readonly number[]): number[] {
     return reweightPosterior(posterior, this.current, this.validationMix);
+  }
+}
+
+/**
+ * Adds every posterior re-weighted from `validationMix` to `mix` into `sums`. It computes what
+ * `reweightPosterior` computes, in the same order of operations, without checking its inputs or
+ * allocating per posterior: EM calls it for every iteration after the first, which checked them.
+ */
+function addReweighted(sums: number[], posteriors: readonly (readonly number[])[], mix: readonly number[], validationMix: readonly number[]): void {
+  const classes = validationMix.length;
+  const unnormalised = new Float64Array(classes);
+  for (const posterior of posteriors) {
+    let total = 0;
+    for (let index = 0; index < classes; index += 1) {
+      const validationShare = validationMix[index]!;
+      const value = validationShare === 0 ? 0 : (posterior[index]! * mix[index]!) / validationShare;
+      unnormalised[index] = value;
+      total += value;
+    }
+    if (total === 0) reweightPosterior(posterior, mix, validationMix);
+    for (let index = 0; index < classes; index += 1) sums[index] = sums[index]! + unnormalised[index]! / total;
   }
 }
 
