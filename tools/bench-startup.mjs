@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureAll, root, run } from './ensure.mjs';
+import { ensureAll, parseProviders, root, run } from './ensure.mjs';
 
 const HELP = `Usage: node tools/bench-startup.mjs [options]
 
@@ -46,13 +46,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const providers = values.providers.split(',');
-for (const provider of providers) {
-  if (provider !== 'webgpu' && provider !== 'wasm') {
-    console.error(`--providers contains "${provider}"; use webgpu, wasm or both, comma-separated.`);
-    process.exit(2);
-  }
-}
+const providers = parseProviders(values.providers);
 const variants = values.variants === undefined ? {} : { variants: values.variants.split(',') };
 const repeats = Number(values.repeats);
 const runs = Number(values.runs);

@@ -65,3 +65,20 @@ export function ensureAll() {
   ensureNpmPackages();
   ensureChromium();
 }
+
+/**
+ * Splits a comma-separated `--providers` value; exits with status 2 and a message naming any
+ * provider other than webgpu or wasm.
+ * @param {string} text
+ * @returns {('webgpu' | 'wasm')[]}
+ */
+export function parseProviders(text) {
+  const providers = text.split(',');
+  for (const provider of providers) {
+    if (provider !== 'webgpu' && provider !== 'wasm') {
+      console.error(`--providers contains "${provider}"; use webgpu, wasm or both, comma-separated.`);
+      process.exit(2);
+    }
+  }
+  return /** @type {('webgpu' | 'wasm')[]} */ (providers);
+}

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureAll, root, run } from './ensure.mjs';
+import { ensureAll, parseProviders, root, run } from './ensure.mjs';
 
 const HELP = `Usage: npm run measure -- [options]
 
@@ -38,13 +38,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const providers = values.providers.split(',');
-for (const provider of providers) {
-  if (provider !== 'webgpu' && provider !== 'wasm') {
-    console.error(`--providers contains "${provider}"; use webgpu, wasm or both, comma-separated.`);
-    process.exit(2);
-  }
-}
+const providers = parseProviders(values.providers);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`--runs ${values.runs} is not a whole number ≥ 1.`);
