@@ -8,7 +8,7 @@
 /** Default of the `maxQueuedRequests` option. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 2000;
 
-/** Error of a submission rejected because the runtime already holds `maxQueuedRequests` open requests. */
+/** Error of a submission rejected because the runtime already has `maxQueuedRequests` open requests. */
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError';
 }

@@ -369,7 +369,7 @@ class QueueBuffers {
 
 const INITIAL_CAPACITY = 64;
 
-/** What the decisions of one cache reuse besides the cache's own entries. */
+/** State that the decisions of one cache reuse besides the cache's own entries. */
 interface CacheScratch {
   /** Queue buffers, one per application slot. */
   queueBuffers: QueueBuffers[];

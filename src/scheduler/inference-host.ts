@@ -7,14 +7,14 @@
  *   A worker terminated by the browser (or by `terminateSilently()`) fires no event at all, so the
  *   watchdog is what detects it.
  * - A lost worker is terminated and never called again, so a late reply from it cannot be taken
- *   for the answer to a later call.
+ *   for the response to a later call.
  * - `onLost` hears of a worker lost between calls (an uncaught error while idle), so the
  *   scheduler can replace it before the next batch.
  */
 import * as Comlink from 'comlink';
 import type { InferenceApi, ProviderInfo, ProviderPreference } from '../protocol/messages.js';
 
-/** Name of the error of a call whose inference worker crashed or stopped answering. */
+/** Name of the error of a call whose inference worker crashed or stopped responding. */
 export const WORKER_LOST_ERROR = 'InferenceWorkerLostError';
 
 export class InferenceWorkerLostError extends Error {
@@ -83,7 +83,7 @@ export class InferenceHost {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const error = new InferenceWorkerLostError(
-          `Inference worker ${generation.id} did not answer ${step} within ${Math.round(timeoutMs)} ms; it is taken for hung and replaced.`,
+          `Inference worker ${generation.id} did not answer ${step} within ${Math.round(timeoutMs)} ms, so it is treated as hung and replaced.`,
         );
         this.lose(generation, error, false);
       }, timeoutMs);

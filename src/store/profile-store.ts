@@ -56,7 +56,7 @@ export class ProfileStore {
     await transaction.done;
   }
 
-  /** Every stored record, for diagnostics and tests. */
+  /** Returns every stored record, for diagnostics and tests. */
   async all(): Promise<StoredProfile[]> {
     return this.db.getAll(STORE);
   }
