@@ -1,5 +1,5 @@
 /** The public API of the runtime. */
-export { createRuntime, runtimeClock, Runtime, OutcomeEvent, ProgressEvent, FaultEvent, type RequestInit } from './client/runtime.js';
+export { createRuntime, runtimeClock, Runtime, OutcomeEvent, ProgressEvent, FaultEvent, ScheduleEvent, type RequestInit, type RuntimeEventMap } from './client/runtime.js';
 export { QueueFullError } from './core/admission.js';
 export type { RuntimeOptions } from './client/options.js';
 export type {
@@ -18,8 +18,15 @@ export type {
   FaultInjection,
   RuntimeWarning,
   RejectionCounts,
+  ScheduleUpdate,
+  ScheduleSnapshot,
+  BatchUpdate,
+  LoadUpdate,
+  EvictUpdate,
+  DropUpdate,
+  LoadCause,
 } from './protocol/messages.js';
-export { FaultKind, InjectedFault } from './protocol/messages.js';
+export { FaultKind, InjectedFault, ScheduleUpdateKind } from './protocol/messages.js';
 export type { Manifest } from './core/manifest.js';
 export type { DecisionRecord, RecordedDecision, SerializedDecision, SerializedState } from './core/decision-record.js';
 export { DropReason } from './core/model.js';

@@ -10,6 +10,7 @@ import type {
   ApplicationInfo,
   FaultInjection,
   FaultReport,
+  ScheduleUpdate,
   Outcome,
   ProfileReport,
   ReadyInfo,
@@ -67,10 +68,22 @@ export class FaultEvent extends Event {
   }
 }
 
-interface RuntimeEventMap {
+/**
+ * Something the scheduler did: a batch ran or failed, a variant was loaded or evicted, requests
+ * were dropped. Fired in the order it happened, and before the outcomes of the same batch.
+ */
+export class ScheduleEvent extends Event {
+  static readonly eventName = 'schedule';
+  constructor(readonly update: ScheduleUpdate) {
+    super(ScheduleEvent.eventName);
+  }
+}
+
+export interface RuntimeEventMap {
   outcome: OutcomeEvent;
   progress: ProgressEvent;
   fault: FaultEvent;
+  schedule: ScheduleEvent;
 }
 
 export class Runtime extends EventTarget {
@@ -91,6 +104,8 @@ export class Runtime extends EventTarget {
     private readonly scheduler: Comlink.Remote<SchedulerApi>,
     /** Facts found at start-up. After a fault changes the provider, `stats().provider` is current. */
     readonly ready: ReadyInfo,
+    /** Schedule updates of start-up (the preloads), before any listener could be added. */
+    readonly startupSchedule: readonly ScheduleUpdate[] = [],
   ) {
     super();
     this.applications = new Map(ready.applications.map((application) => [application.id, application]));
@@ -286,6 +301,7 @@ export async function createRuntime(
   // Outcomes may arrive before `start` resolves only if requests were submitted, which needs the
   // runtime object, so the listener can forward to a runtime created after `start`.
   let runtime: Runtime | undefined;
+  const startupSchedule: ScheduleUpdate[] = [];
   const listener = Comlink.proxy({
     onOutcomes: (outcomes: Outcome[]) => runtime?.deliver(outcomes),
     onProgress: (progress: StartupProgress) => {
@@ -293,11 +309,15 @@ export async function createRuntime(
       runtime?.dispatchEvent(new ProgressEvent(progress));
     },
     onFault: (report: FaultReport) => runtime?.dispatchEvent(new FaultEvent(report)),
+    onSchedule: (updates: ScheduleUpdate[]) => {
+      if (runtime === undefined) startupSchedule.push(...updates);
+      else for (const update of updates) runtime.dispatchEvent(new ScheduleEvent(update));
+    },
   });
 
   try {
     const ready = await scheduler.start(config, listener);
-    runtime = new Runtime(worker, scheduler, ready);
+    runtime = new Runtime(worker, scheduler, ready, startupSchedule);
     return runtime;
   } catch (error) {
     worker.terminate();

@@ -329,6 +329,83 @@ export interface ReadyInfo {
   manifestUrl: string;
 }
 
+/** Kinds of `ScheduleUpdate`: what the scheduler did, in the order it did it. */
+export const ScheduleUpdateKind = {
+  /** A batch ran (or failed) on a variant. */
+  Batch: 'batch',
+  /** A variant's session was created, at start-up, for a swap or after a fault. */
+  Load: 'load',
+  /** A variant's session was released to make room. */
+  Evict: 'evict',
+  /** Requests were dropped without running. */
+  Drop: 'drop',
+} as const;
+export type ScheduleUpdateKind = (typeof ScheduleUpdateKind)[keyof typeof ScheduleUpdateKind];
+
+/** Why a variant was loaded. */
+export type LoadCause = 'preload' | 'swap' | 'recovery' | 'reprofile';
+
+/** State of the scheduler right after an update, so a view needs no extra `stats()` call. */
+export interface ScheduleSnapshot {
+  /** Runtime clock (epoch milliseconds) of the update. */
+  at: number;
+  /** Requests waiting in the queue with their estimates. */
+  queued: number;
+  /** Accepted requests without an outcome yet. */
+  open: number;
+  /** Variant ids resident after the update. */
+  resident: string[];
+  residentBytes: number;
+  memoryBudgetBytes: number;
+}
+
+export interface BatchUpdate extends ScheduleSnapshot {
+  kind: typeof ScheduleUpdateKind.Batch;
+  batchId: number;
+  application: string;
+  variantId: string;
+  /** Requests in the batch. */
+  size: number;
+  /** Records actually run: `size` padded to the next profiled batch size. */
+  runSize: number;
+  /** When the inference call started and ended (load and evictions not included). */
+  startedAt: number;
+  finishedAt: number;
+  /** `completed`, or `failed` when a fault or an error ended the batch. */
+  status: 'completed' | 'failed';
+  /** Each request's id, absolute deadline and estimated accuracy on this variant, in batch order. */
+  requests: { id: string; deadline: number; estimatedAccuracy: number }[];
+  /** Requests of the batch that finished by their deadline (0 for a failed batch). */
+  deadlinesMet: number;
+}
+
+export interface LoadUpdate extends ScheduleSnapshot {
+  kind: typeof ScheduleUpdateKind.Load;
+  variantId: string;
+  application: string;
+  cause: LoadCause;
+  startedAt: number;
+  finishedAt: number;
+  /** The variant's estimated footprint, counted against the memory budget. */
+  footprintBytes: number;
+}
+
+export interface EvictUpdate extends ScheduleSnapshot {
+  kind: typeof ScheduleUpdateKind.Evict;
+  variantId: string;
+  application: string;
+  footprintBytes: number;
+}
+
+export interface DropUpdate extends ScheduleSnapshot {
+  kind: typeof ScheduleUpdateKind.Drop;
+  reason: DropReason;
+  requestIds: string[];
+}
+
+/** One thing the scheduler did; the runtime's `schedule` event carries it. */
+export type ScheduleUpdate = BatchUpdate | LoadUpdate | EvictUpdate | DropUpdate;
+
 /**
  * Callbacks the client hands to the scheduler worker (proxied by Comlink). Outcomes settled in
  * the same task (a whole batch, a set of drops) arrive in one call, so a message per request is
@@ -336,6 +413,8 @@ export interface ReadyInfo {
  */
 export interface SchedulerListener {
   onOutcomes(outcomes: Outcome[]): void;
+  /** Schedule updates of one task, in order; sent before that task's outcomes. */
+  onSchedule(updates: ScheduleUpdate[]): void;
   onProgress(progress: StartupProgress): void;
   /** Called once per fault, after the runtime recovered from it or gave up. */
   onFault(report: FaultReport): void;

@@ -60,7 +60,8 @@ import type {
   SneakPeekProfile,
 } from '../protocol/messages.js';
 import { FaultKind, InjectedFault, MAX_FAULT_REPORTS, OutcomeStatus, type Provider } from '../protocol/messages.js';
-import type { FaultInjection, FaultReport } from '../protocol/messages.js';
+import type { BatchUpdate, FaultInjection, FaultReport, LoadCause, ScheduleSnapshot, ScheduleUpdate } from '../protocol/messages.js';
+import { ScheduleUpdateKind } from '../protocol/messages.js';
 import { InferenceHost } from './inference-host.js';
 import { setProfile, type ServedVariant } from './served-variant.js';
 import { faultKindOf, restartInferenceWorker, type RecoveryContext } from './worker-recovery.js';
@@ -139,6 +140,9 @@ export class Scheduler implements SchedulerApi {
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Outcomes settled in the current task, sent to the client together at its end. */
   private outbox: Outcome[] = [];
+  /** Schedule updates of the current task, sent before its outcomes. */
+  private updates: ScheduleUpdate[] = [];
+  private flushScheduled = false;
   private batchCounter = 0;
   private readonly stats_: RuntimeStats = emptyStats();
 
@@ -293,10 +297,11 @@ export class Scheduler implements SchedulerApi {
       for (const variantId of wereResident) {
         await this.inference.evict(variantId);
         this.resident.delete(variantId);
+        this.emitVariantUpdate(ScheduleUpdateKind.Evict, variantId);
       }
       const profiles = await this.profileVariants(true, false);
       const sneakpeekProfiles = await this.profileSneakPeek(true);
-      for (const variantId of wereResident) await this.loadVariant(this.variants.get(variantId)!);
+      for (const variantId of wereResident) await this.loadVariant(this.variants.get(variantId)!, 'reprofile');
       this.progress({ stage: 'profile', fraction: 1, message: `measured ${profiles.length + sneakpeekProfiles.length} models again` });
       return { profiles, sneakpeekProfiles };
     } finally {
@@ -478,14 +483,26 @@ export class Scheduler implements SchedulerApi {
       [...this.variants.values()].map((variant) => variant.profile),
       this.config.memoryBudgetBytes,
     );
-    for (const variantId of order) await this.loadVariant(this.variants.get(variantId)!);
+    for (const variantId of order) await this.loadVariant(this.variants.get(variantId)!, 'preload');
   }
 
   /** Loads a variant; `timeoutMs` defaults to the watchdog time of its profiled load cost. */
-  private async loadVariant(variant: ServedVariant, timeoutMs = this.callTimeoutMs(variant.profile.loadMs)): Promise<void> {
+  private async loadVariant(variant: ServedVariant, cause: LoadCause, timeoutMs = this.callTimeoutMs(variant.profile.loadMs)): Promise<void> {
+    const startedAt = now();
     await this.host!.call(`load of "${variant.entry.id}"`, timeoutMs, (api) => api.load(loadMessage(variant.entry, variant.application, variant.bytes)));
-    this.resident.set(variant.entry.id, now());
+    const finishedAt = now();
+    this.resident.set(variant.entry.id, finishedAt);
     this.stats_.peakResidentBytes = Math.max(this.stats_.peakResidentBytes, this.residentBytes());
+    this.emit({
+      ...this.snapshot(),
+      kind: ScheduleUpdateKind.Load,
+      variantId: variant.entry.id,
+      application: variant.application.id,
+      cause,
+      startedAt,
+      finishedAt,
+      footprintBytes: variant.profile.footprintBytes,
+    });
   }
 
   /**
@@ -593,6 +610,26 @@ export class Scheduler implements SchedulerApi {
     this.inFlight = members.length;
     const variant = this.variants.get(action.variantId)!;
     const batchId = ++this.batchCounter;
+    let runStarted: number | undefined;
+    const batchUpdate = (status: BatchUpdate['status'], finishedAt: number, deadlinesMet: number): void =>
+      this.emit({
+        ...this.snapshot(),
+        kind: ScheduleUpdateKind.Batch,
+        batchId,
+        application: action.application,
+        variantId: action.variantId,
+        size: members.length,
+        runSize: paddedBatchSize(members.length, variant.entry.maxBatch),
+        startedAt: runStarted ?? finishedAt,
+        finishedAt,
+        status,
+        requests: members.map((member) => ({
+          id: member.message.id,
+          deadline: member.message.deadline,
+          estimatedAccuracy: member.queued?.estimates[action.variantId] ?? 0,
+        })),
+        deadlinesMet,
+      });
 
     try {
       const swapStarted = now();
@@ -600,9 +637,10 @@ export class Scheduler implements SchedulerApi {
         await this.host!.call(`evict of "${evicted}"`, this.config.inferenceTimeoutMs, (api) => api.evict(evicted));
         this.resident.delete(evicted);
         this.stats_.evictions++;
+        this.emitVariantUpdate(ScheduleUpdateKind.Evict, evicted);
       }
       if (action.load) {
-        await this.loadVariant(variant);
+        await this.loadVariant(variant, 'swap');
         this.stats_.swaps++;
         // The start-up figure is one load in a quiet worker. Swaps under load take longer, so the
         // load cost follows the observed swaps, evictions included.
@@ -617,7 +655,7 @@ export class Scheduler implements SchedulerApi {
       const recordSize = members[0]!.message.input.length;
       const input = new Float32Array(runSize * recordSize);
       members.forEach((member, index) => input.set(member.message.input, index * recordSize));
-      const runStarted = now();
+      runStarted = now();
       const running = this.host!.call(`run of a batch of ${runSize} on "${action.variantId}"`, this.callTimeoutMs(latencyMs(variant.planned.latency, runSize)), (api) =>
         api.run(action.variantId, Comlink.transfer(input, [input.buffer]), runSize),
       );
@@ -641,6 +679,8 @@ export class Scheduler implements SchedulerApi {
       this.lastVariant.set(action.application, action.variantId);
       this.stats_.batches++;
       this.stats_.batchedRequests += members.length;
+      this.inFlight = 0;
+      batchUpdate('completed', finishedAt, members.filter((member) => finishedAt <= member.message.deadline).length);
       members.forEach((member, index) => {
         const scores = Array.from(result.output.subarray(index * result.classCount, (index + 1) * result.classCount));
         const classIndex = argmax(scores);
@@ -667,6 +707,7 @@ export class Scheduler implements SchedulerApi {
       });
     } catch (error) {
       this.inFlight = 0;
+      batchUpdate('failed', now(), 0);
       const fault = faultKindOf(error);
       if (fault !== undefined) {
         await this.recover(fault, members, action.variantId, error);
@@ -698,9 +739,11 @@ export class Scheduler implements SchedulerApi {
     const dropped = new Set(requestIds);
     this.queue = this.queue.filter((request) => !dropped.has(request.id));
     const droppedAt = now();
+    const settled: string[] = [];
     for (const requestId of requestIds) {
       const open = this.open.get(requestId);
       if (open === undefined) continue;
+      settled.push(requestId);
       this.settle(requestId, {
         status: OutcomeStatus.Dropped,
         requestId,
@@ -712,6 +755,7 @@ export class Scheduler implements SchedulerApi {
         droppedAt,
       });
     }
+    if (settled.length > 0) this.emit({ ...this.snapshot(), kind: ScheduleUpdateKind.Drop, reason, requestIds: settled });
   }
 
   /** Records the one outcome of an open request and hands it to the client. */
@@ -725,15 +769,54 @@ export class Scheduler implements SchedulerApi {
       this.stats_.dropped[outcome.reason]++;
     }
     this.outbox.push(outcome);
-    if (this.outbox.length === 1) queueMicrotask(() => this.flushOutcomes());
+    this.scheduleFlush();
   }
 
-  private flushOutcomes(): void {
+  /** Queues a schedule update for the client; updates of one task travel together. */
+  private emit(update: ScheduleUpdate): void {
+    this.updates.push(update);
+    this.scheduleFlush();
+  }
+
+  private emitVariantUpdate(kind: typeof ScheduleUpdateKind.Evict, variantId: string): void {
+    const variant = this.variants.get(variantId);
+    this.emit({ ...this.snapshot(), kind, variantId, application: variant?.application.id ?? '', footprintBytes: variant?.profile.footprintBytes ?? 0 });
+  }
+
+  private snapshot(): ScheduleSnapshot {
+    return {
+      at: now(),
+      queued: this.queue.length,
+      open: this.open.size,
+      resident: [...this.resident.keys()],
+      residentBytes: this.residentBytes(),
+      memoryBudgetBytes: this.config.memoryBudgetBytes,
+    };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Sends the task's schedule updates, then its outcomes, so a view sees a batch before its answers. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const updates = this.updates;
     const outcomes = this.outbox;
+    this.updates = [];
     this.outbox = [];
-    void Promise.resolve(this.listener.onOutcomes(outcomes)).catch((error: unknown) =>
-      this.log.error(`delivering ${outcomes.length} outcomes to the page failed`, error),
-    );
+    if (updates.length > 0) {
+      void Promise.resolve(this.listener.onSchedule(updates)).catch((error: unknown) =>
+        this.log.error(`delivering ${updates.length} schedule updates to the page failed`, error),
+      );
+    }
+    if (outcomes.length > 0) {
+      void Promise.resolve(this.listener.onOutcomes(outcomes)).catch((error: unknown) =>
+        this.log.error(`delivering ${outcomes.length} outcomes to the page failed`, error),
+      );
+    }
   }
 
   private progress(progress: Parameters<SchedulerListener['onProgress']>[0]): void {
@@ -807,6 +890,8 @@ export class Scheduler implements SchedulerApi {
     // 2. A new worker with the resident set loaded again.
     const wereResident = [...this.resident.keys()];
     this.resident.clear();
+    // The lost worker took its sessions with it.
+    for (const id of wereResident) this.emitVariantUpdate(ScheduleUpdateKind.Evict, id);
     let reloaded: string[] = [];
     let recoveryError: string | undefined;
     try {
@@ -819,7 +904,7 @@ export class Scheduler implements SchedulerApi {
         startTimeoutMs: this.callTimeoutMs(0),
         // The first load in a new worker also compiles onnxruntime-web's WASM module, which the
         // profiled load cost leaves out, so these loads get the unprofiled watchdog time.
-        loadVariant: (variant) => this.loadVariant(variant, this.callTimeoutMs(0)),
+        loadVariant: (variant) => this.loadVariant(variant, 'recovery', this.callTimeoutMs(0)),
         markResident: (id) => this.resident.set(id, now()),
       };
       const restart = await restartInferenceWorker(context, kind, this.provider, this.profileBook, wereResident, variantId);
