@@ -3,6 +3,7 @@
  * the resolved form, and the one function that fills defaults and validates.
  */
 import { DEFAULT_MAX_QUEUED_REQUESTS } from '../core/admission.js';
+import { isPolicyName, LIVE_POLICY_NAMES, PolicyName } from '../core/baselines/catalog.js';
 import { MAX_RECORDED_DECISIONS } from '../core/decision-record.js';
 import type { Manifest } from '../core/manifest.js';
 import type { ProfileMode, ProviderPreference, SchedulerConfig } from '../protocol/messages.js';
@@ -47,6 +48,14 @@ export interface RuntimeOptions {
    * @default false
    */
   advantageCandidates?: boolean;
+  /**
+   * Scheduling policy. `'sneakpeek'` is this runtime's policy with SneakPeek estimates. The others
+   * are its ablations (`'profiled'`, `'no-batching'`, ...) and baselines (`'edf-accurate'`,
+   * `'infaas'`, `'clipper-aimd'`, ...), for comparing schedulers on one device; `LIVE_POLICY_NAMES`
+   * lists them and `POLICY_DESCRIPTIONS` describes each.
+   * @default 'sneakpeek'
+   */
+  policy?: PolicyName;
   /**
    * Timed runs per batch size when measuring latency profiles at start. A stored profile measured
    * with fewer runs is measured again.
@@ -102,6 +111,7 @@ const DEFAULTS = Object.freeze({
   swapMargin: 0.5,
   maxQueueDelayMs: 0,
   advantageCandidates: false,
+  policy: PolicyName.SneakPeek as PolicyName,
   profileRuns: 3,
   profile: 'auto' as ProfileMode,
   storeName: 'sneakpeek-models',
@@ -134,6 +144,11 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
   const advantageCandidates = options.advantageCandidates ?? DEFAULTS.advantageCandidates;
   if (typeof advantageCandidates !== 'boolean') {
     throw new TypeError(`Option advantageCandidates is ${JSON.stringify(advantageCandidates)}; pass true or false.`);
+  }
+  const policy = options.policy ?? DEFAULTS.policy;
+  if (!LIVE_POLICY_NAMES.includes(policy)) {
+    const simulatorOnly = isPolicyName(String(policy)) ? ' It needs what only the simulator has (true labels or estimator state); run it with npm run sim.' : '';
+    throw new RangeError(`Option policy is ${JSON.stringify(policy)}.${simulatorOnly} Pass one of ${LIVE_POLICY_NAMES.map((name) => `"${name}"`).join(', ')}.`);
   }
   const profileRuns = options.profileRuns ?? DEFAULTS.profileRuns;
   if (!Number.isInteger(profileRuns) || profileRuns < 1) {
@@ -173,6 +188,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, base: string): Sc
     swapMargin,
     maxQueueDelayMs,
     advantageCandidates,
+    policy,
     profileRuns,
     profileMode,
     storeName: options.storeName ?? DEFAULTS.storeName,

@@ -5,6 +5,7 @@
  * Every value here survives the structured-clone algorithm: no classes, no functions (except the
  * Comlink-proxied listener), no Maps.
  */
+import type { PolicyName } from '../core/baselines/catalog.js';
 import type { DecisionRecord } from '../core/decision-record.js';
 import type { DropReason, LatencyPoint } from '../core/model.js';
 import type { Manifest } from '../core/manifest.js';
@@ -40,6 +41,8 @@ export interface SchedulerConfig {
   maxQueueDelayMs: number;
   /** Whether the policy also forms candidates by estimated advantage (`advantageCandidates`). */
   advantageCandidates: boolean;
+  /** Scheduling policy, one of `LIVE_POLICY_NAMES`. */
+  policy: PolicyName;
   /** Warm runs per batch size when measuring latency profiles at start. */
   profileRuns: number;
   /** Whether start-up uses stored profiles (`'auto'`) or measures every model (`'always'`). */
@@ -321,6 +324,8 @@ export interface ProfileReport {
 
 export interface ReadyInfo {
   provider: Provider;
+  /** The scheduling policy the runtime runs. */
+  policy: PolicyName;
   providerNote: string;
   applications: ApplicationInfo[];
   profiles: MeasuredProfile[];

@@ -29,9 +29,11 @@
 import * as Comlink from 'comlink';
 import type { ApplicationManifest, Manifest } from '../core/manifest.js';
 import { DropReason, type QueuedRequest, type RunAction, type SchedulerState, type VariantProfile } from '../core/model.js';
-import { decide } from '../core/policy.js';
+import { createSimPolicy } from '../core/baselines/catalog.js';
+import { EstimatorKind } from '../core/estimation/estimator-set.js';
+import type { SimPolicy } from '../core/simulator/sim-model.js';
 import { resolvePolicyOptions, type ResolvedPolicyOptions } from '../core/policy-options.js';
-import { accuracyFromEntry, posteriorEstimates } from '../core/estimators.js';
+import { accuracyFromEntry, posteriorEstimates, profiledEstimates } from '../core/estimators.js';
 import { createVariantProfile } from '../core/variant-profile.js';
 import { accumulateSwapCredit } from '../core/swap-credit.js';
 import { TrafficTracker } from '../core/traffic.js';
@@ -101,6 +103,8 @@ export class Scheduler implements SchedulerApi {
   private readonly log = new Logger('scheduler');
   private config!: SchedulerConfig;
   private options!: ResolvedPolicyOptions;
+  /** The policy named in the config, with its estimator and its own options. */
+  private policy!: SimPolicy;
   private listener!: SchedulerListener;
   /** The inference worker, watched and replaced after faults. */
   private host: InferenceHost | undefined;
@@ -158,9 +162,10 @@ export class Scheduler implements SchedulerApi {
       // them at the same cost, so planning only these loses nothing and keeps decisions cheap.
       batchSizes: PROFILED_BATCH_SIZES,
     });
+    this.policy = createSimPolicy(config.policy, this.options);
     this.stats_.memoryBudgetBytes = config.memoryBudgetBytes;
     this.stats_.maxQueuedRequests = config.maxQueuedRequests;
-    if (config.decisionRecordLimit > 0) this.recorder = new DecisionRecorder(config.decisionRecordLimit, this.options);
+    if (config.decisionRecordLimit > 0) this.recorder = new DecisionRecorder(config.decisionRecordLimit, this.policy.options);
 
     // 1. Manifest.
     this.progress({ stage: 'manifest', message: `reading ${config.manifestUrl}` });
@@ -195,6 +200,7 @@ export class Scheduler implements SchedulerApi {
 
     return {
       provider: this.provider,
+      policy: config.policy,
       providerNote: this.providerNote,
       applications: [...this.applications.values()].map((application) => ({
         id: application.id,
@@ -532,7 +538,8 @@ export class Scheduler implements SchedulerApi {
     if (open === undefined) return;
 
     const profiles = [...this.variants.values()].filter((variant) => variant.application.id === message.application).map((variant) => variant.profile);
-    const estimates = posteriorEstimates(posterior, profiles);
+    // Baselines plan with profiled accuracy; the posterior still reaches the outcome for display.
+    const estimates = this.policy.estimator === EstimatorKind.Profiled ? profiledEstimates(profiles) : posteriorEstimates(posterior, profiles);
     open.posterior = posterior;
     open.queued = {
       id: message.id,
@@ -573,7 +580,7 @@ export class Scheduler implements SchedulerApi {
       swapCredit: this.swapCredit,
       traffic: this.traffic.snapshot(decisionTime),
     };
-    const decision = decide(state, this.options);
+    const decision = this.policy.decide(state, this.policy.options);
     this.recorder?.add(state, decision);
     const loaded = decision.action.kind === 'run' && decision.action.load ? decision.action.variantId : undefined;
     this.swapCredit = accumulateSwapCredit(this.swapCredit, decision.swapGains, loaded);
@@ -680,7 +687,16 @@ export class Scheduler implements SchedulerApi {
       this.stats_.batches++;
       this.stats_.batchedRequests += members.length;
       this.inFlight = 0;
-      batchUpdate('completed', finishedAt, members.filter((member) => finishedAt <= member.message.deadline).length);
+      const deadlinesMet = members.filter((member) => finishedAt <= member.message.deadline).length;
+      batchUpdate('completed', finishedAt, deadlinesMet);
+      this.policy.observe?.({
+        variantId: action.variantId,
+        application: action.application,
+        size: members.length,
+        start: runStarted,
+        finish: finishedAt,
+        late: members.length - deadlinesMet,
+      });
       members.forEach((member, index) => {
         const scores = Array.from(result.output.subarray(index * result.classCount, (index + 1) * result.classCount));
         const classIndex = argmax(scores);

@@ -19,6 +19,25 @@ describe('resolveRuntimeOptions advantageCandidates', () => {
   });
 });
 
+describe('resolveRuntimeOptions policy', () => {
+  it('runs the SneakPeek policy by default', () => {
+    expect(resolveRuntimeOptions({}, BASE).policy).toBe('sneakpeek');
+  });
+
+  it('passes a baseline to the scheduler', () => {
+    expect(resolveRuntimeOptions({ policy: 'edf-accurate' }, BASE).policy).toBe('edf-accurate');
+  });
+
+  it('rejects an unknown policy', () => {
+    const options = { policy: 'round-robin' } as unknown as RuntimeOptions;
+    expect(() => resolveRuntimeOptions(options, BASE)).toThrow(/^Option policy is "round-robin"\. Pass one of "sneakpeek", "profiled", /);
+  });
+
+  it('rejects a simulator-only policy', () => {
+    expect(() => resolveRuntimeOptions({ policy: 'oracle' }, BASE)).toThrow('It needs what only the simulator has (true labels or estimator state); run it with npm run sim.');
+  });
+});
+
 describe('resolveRuntimeOptions profile', () => {
   it('uses stored profiles by default', () => {
     expect(resolveRuntimeOptions({}, BASE).profileMode).toBe('auto');

@@ -70,6 +70,18 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = Object.
   'load-switching': 'queue-length thresholds with hysteresis step between variants',
 });
 
+/**
+ * Policies the live runtime can run. The others need what only the simulator has: the true labels
+ * (oracle, the deployment's own label mix) or estimator state the runtime does not keep yet (the
+ * EM prior tracker, the joint estimator's tables).
+ */
+export const LIVE_POLICY_NAMES: readonly PolicyName[] = Object.freeze(
+  POLICY_NAMES.filter(
+    (name) =>
+      name !== PolicyName.SneakPeekTracked && name !== PolicyName.Joint && name !== PolicyName.ProfiledDeployment && name !== PolicyName.Oracle,
+  ),
+);
+
 /** Returns whether `name` is a known policy name. */
 export function isPolicyName(name: string): name is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(name);
