@@ -27,6 +27,7 @@
  * in their own modules.
  */
 import * as Comlink from 'comlink';
+import { env as ortEnv } from 'onnxruntime-web/wasm';
 import type { ApplicationManifest, Manifest } from '../core/manifest.js';
 import { DropReason, type QueuedRequest, type RunAction, type SchedulerState, type VariantProfile } from '../core/model.js';
 import { createSimPolicy } from '../core/baselines/catalog.js';
@@ -153,6 +154,9 @@ export class Scheduler implements SchedulerApi {
   async start(config: SchedulerConfig, listener: SchedulerListener): Promise<ReadyInfo> {
     this.config = config;
     this.listener = listener;
+    // The SneakPeek models run on this worker's own onnxruntime-web, which reads its files from
+    // the same base as the inference worker's.
+    if (config.ortWasmBase !== undefined) ortEnv.wasm.wasmPaths = config.ortWasmBase;
     this.options = resolvePolicyOptions({
       memoryBudgetBytes: config.memoryBudgetBytes,
       swapMargin: config.swapMargin,
