@@ -7,6 +7,8 @@
  *   validation split, so row sums give the validation label mix `π_val`.
  * - Footprints are estimates: WebGPU reports no free memory, so nothing here is measured on a
  *   device.
+ * - `schema/manifest.schema.json` (from `src/core/manifest-schema.ts`) states these types as a
+ *   JSON Schema, and the runtime validates every manifest against it at load.
  */
 
 /** Version of the manifest format that this runtime reads. */
@@ -93,8 +95,13 @@ export interface ModelEntry extends ModelFile {
   confusion: number[][];
   /** Accuracy on the validation split. */
   validationAccuracy: number;
-  /** Accuracy on the full official test split. */
-  testAccuracy: number;
+  /** Accuracy on the full official test split; absent when no test split was profiled. */
+  testAccuracy?: number;
+  /**
+   * Whether the graph takes any batch size (`'dynamic'`, the default when absent) or only one
+   * record at a time (`'fixed'`, with `maxBatch` 1).
+   */
+  batchAxis?: 'dynamic' | 'fixed';
 }
 
 export interface FootprintEstimate {
@@ -111,7 +118,7 @@ export interface SneakPeekEntry extends ModelFile {
   temperature: number;
   confusion: number[][];
   validationAccuracy: number;
-  testAccuracy: number;
+  testAccuracy?: number;
   /** Expected calibration error on the validation split after temperature scaling. */
   calibrationError: number;
 }
