@@ -127,7 +127,7 @@ try {
     let note = '';
     for (let repeat = 0; repeat < repeats; repeat++) {
       const page = await browser.newPage();
-      await page.goto(server.url);
+      await page.goto(new URL('replay.html', server.url).href);
       await page.waitForFunction(() => window.sneakpeek !== undefined);
       const storeName = `bench-startup-${provider}-${Date.now()}-${repeat}`;
       for (const [kind, extra] of kinds) {

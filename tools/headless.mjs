@@ -40,7 +40,7 @@ export async function replayInBrowser(browser, url, query, { timeoutMs = 30 * 60
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') log(`page ${message.type()}: ${message.text()}`);
   });
-  await page.goto(`${url}?autorun&${query}`);
+  await page.goto(`${url}replay.html?autorun&${query}`);
 
   const started = Date.now();
   let lastLine = '';

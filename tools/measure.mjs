@@ -57,7 +57,7 @@ try {
   for (const provider of providers) {
     console.log(`Measuring every model on ${provider} (${runs} runs per batch size)...`);
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await page.goto(new URL('replay.html', server.url).href);
     await page.waitForFunction(() => window.sneakpeek !== undefined);
     const ready = await page.evaluate(
       async ({ provider, runs }) => {

@@ -205,6 +205,7 @@ export class SneakPeekReplay extends LitElement {
       <header>
         <h1>SneakPeek runtime</h1>
         <p class="subtitle">Product recognition on Fashion-MNIST test images, replayed as requests with deadlines.</p>
+        <p><a href="./">Open the kiosk app</a> to submit single requests and watch the schedule.</p>
       </header>
       ${this.renderControls()} ${this.renderStatus()} ${this.renderSummary()} ${this.renderPhases()} ${this.renderRows()}
     `;

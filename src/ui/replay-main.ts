@@ -1,6 +1,7 @@
 /**
- * Entry point of the replay page. Besides the `<sneakpeek-replay>` element, it publishes the public
- * API as `window.sneakpeek`, so DevTools and Playwright scripts can create runtimes of their own.
+ * Entry point of the replay page (`replay.html`). Besides the `<sneakpeek-replay>` element, it
+ * publishes the public API as `window.sneakpeek`, so DevTools and Playwright scripts can create
+ * runtimes of their own.
  */
 import * as api from '../index.js';
 import './replay-app.js';

@@ -1,10 +1,10 @@
 /** Shared steps of the browser tests: open the app without autorun and reach its public API. */
 import type { Page } from '@playwright/test';
 
-/** Opens the page so that `window.sneakpeek` exists and no replay starts on its own. */
+/** Opens the replay page so that `window.sneakpeek` exists and no replay starts on its own. */
 export async function openApp(page: Page): Promise<void> {
   page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
-  await page.goto('./');
+  await page.goto('./replay.html');
   await page.waitForFunction(() => window.sneakpeek !== undefined);
 }
 

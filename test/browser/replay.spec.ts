@@ -7,7 +7,7 @@ import type { PublishedReplay } from '../../src/ui/replay-app.js';
 
 async function replay(page: import('@playwright/test').Page, query: string): Promise<PublishedReplay> {
   page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
-  await page.goto(`./?autorun&${query}`);
+  await page.goto(`./replay.html?autorun&${query}`);
   await page.waitForFunction(() => ['done', 'failed'].includes(window.sneakpeekReplay?.state ?? ''), undefined, {
     timeout: 4 * 60 * 1000,
     polling: 1000,
@@ -48,7 +48,7 @@ test('every accepted request ends in exactly one outcome', async ({ page }) => {
 });
 
 test('an invalid query parameter is shown, not a blank page', async ({ page }) => {
-  await page.goto('./?autorun&workload=nope');
+  await page.goto('./replay.html?autorun&workload=nope');
   await page.waitForFunction(() => window.sneakpeekReplay?.state === 'failed');
   const published = await page.evaluate(() => window.sneakpeekReplay);
 

@@ -1,0 +1,345 @@
+/**
+ * `<sneakpeek-kiosk>`: the app's start page. It starts one runtime for every application in the
+ * manifest, shows start-up progress, then the request view beside the schedule view, with a
+ * full-screen button for kiosks and a sample load that replays product test images so the
+ * schedule has something to show.
+ *
+ * Query parameters: `provider` (`auto`, `webgpu` or `wasm`), `budget` (memory budget in bytes)
+ * and `load` (replay that many product requests as soon as the runtime is ready).
+ *
+ * The state is published as `window.sneakpeekKiosk`, with the runtime itself, so scripts
+ * (Playwright, DevTools) can read `stats()` or submit requests to the runtime the views show.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { createRuntime, type Runtime } from '../client/runtime.js';
+import type { ProviderPreference, StartupProgress } from '../protocol/messages.js';
+import { planReplay, runReplay, WorkloadName, type ReplayReport } from './replay.js';
+import { loadTestSet } from './test-set.js';
+import './views/request-view.js';
+import './views/schedule-view.js';
+
+/** The application the sample load replays. */
+const LOAD_APPLICATION = 'product';
+const DEFAULT_LOAD_REQUESTS = 600;
+
+export type KioskState = 'starting' | 'ready' | 'failed';
+
+/** What the page publishes on `window.sneakpeekKiosk`. */
+export interface PublishedKiosk {
+  state: KioskState;
+  runtime?: Runtime;
+  error?: string;
+  /** The sample load: running, or its report once done. */
+  load?: { state: 'running' | 'done' | 'failed'; report?: ReplayReport; error?: string };
+}
+
+declare global {
+  interface Window {
+    sneakpeekKiosk?: PublishedKiosk;
+  }
+  interface HTMLElementTagNameMap {
+    'sneakpeek-kiosk': SneakPeekKiosk;
+  }
+}
+
+export interface KioskSettings {
+  provider: ProviderPreference;
+  /** Memory budget in bytes, or undefined for the runtime's default. */
+  budget: number | undefined;
+  /** Requests of the sample load to start when ready; 0 starts none. */
+  load: number;
+}
+
+/** Reads the kiosk's settings from a query string; an invalid value raises an error naming it. */
+export function kioskSettingsFromQuery(search: string): KioskSettings {
+  const query = new URLSearchParams(search);
+  const provider = query.get('provider') ?? 'auto';
+  if (provider !== 'auto' && provider !== 'webgpu' && provider !== 'wasm') {
+    throw new RangeError(`Query parameter provider="${provider}" is unknown; use "auto", "webgpu" or "wasm".`);
+  }
+  const budgetText = query.get('budget');
+  const budget = budgetText === null ? undefined : Number(budgetText);
+  if (budget !== undefined && !(budget > 0)) throw new RangeError(`Query parameter budget=${budgetText} must be a positive number of bytes.`);
+  const load = Number(query.get('load') ?? 0);
+  if (!Number.isInteger(load) || load < 0) throw new RangeError(`Query parameter load=${query.get('load')} must be a whole number of requests, 0 or more.`);
+  return { provider, budget, load };
+}
+
+export class SneakPeekKiosk extends LitElement {
+  static override properties = {
+    state: { state: true },
+    error: { state: true },
+    progress: { state: true },
+    runtime: { state: true },
+    loadState: { state: true },
+    loadRequests: { state: true },
+    fullScreen: { state: true },
+  };
+
+  private state: KioskState = 'starting';
+  private error: string | undefined;
+  /** The latest progress report of each start-up stage. */
+  private progress = new Map<StartupProgress['stage'], StartupProgress>();
+  private runtime: Runtime | undefined;
+  private loadState: 'idle' | 'running' | 'done' | 'failed' = 'idle';
+  private loadRequests = DEFAULT_LOAD_REQUESTS;
+  private fullScreen = false;
+  private published: PublishedKiosk = { state: 'starting' };
+  private readonly onFullScreenChange = (): void => {
+    this.fullScreen = document.fullscreenElement !== null;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('fullscreenchange', this.onFullScreenChange);
+    if (this.runtime === undefined && this.state === 'starting') void this.start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('fullscreenchange', this.onFullScreenChange);
+    void this.runtime?.dispose();
+  }
+
+  private async start(): Promise<void> {
+    this.publish({ state: 'starting' });
+    try {
+      const settings = kioskSettingsFromQuery(location.search);
+      if (settings.load > 0) this.loadRequests = settings.load;
+      this.runtime = await createRuntime(
+        {
+          provider: settings.provider,
+          ...(settings.budget === undefined ? {} : { memoryBudgetBytes: settings.budget }),
+        },
+        (progress) => (this.progress = new Map(this.progress).set(progress.stage, progress)),
+      );
+      this.state = 'ready';
+      this.publish({ state: 'ready', runtime: this.runtime });
+      if (settings.load > 0) void this.runSampleLoad();
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+      this.state = 'failed';
+      this.publish({ state: 'failed', error: this.error });
+    }
+  }
+
+  /** Replays product test images as the default workload: light, heavy, then light again. */
+  async runSampleLoad(): Promise<void> {
+    const runtime = this.runtime;
+    if (runtime === undefined || this.loadState === 'running') return;
+    this.loadState = 'running';
+    this.publish({ load: { state: 'running' } });
+    try {
+      const testSet = await loadTestSet(runtime.ready.manifestUrl, LOAD_APPLICATION);
+      const plan = planReplay(runtime, testSet, WorkloadName.Default, this.loadRequests, Date.now() % 1000);
+      const report = await runReplay(runtime, testSet, plan, () => undefined);
+      this.loadState = 'done';
+      this.publish({ load: { state: 'done', report } });
+    } catch (error) {
+      this.loadState = 'failed';
+      this.publish({ load: { state: 'failed', error: error instanceof Error ? error.message : String(error) } });
+    }
+  }
+
+  private publish(change: Partial<PublishedKiosk>): void {
+    this.published = { ...this.published, ...change };
+    window.sneakpeekKiosk = this.published;
+  }
+
+  private toggleFullScreen(): void {
+    // A refusal (no user gesture, a policy) leaves the page as it is; the button stays usable.
+    if (document.fullscreenElement === null) void document.documentElement.requestFullscreen().catch(() => undefined);
+    else void document.exitFullscreen().catch(() => undefined);
+  }
+
+  override render() {
+    return html`
+      <header>
+        <div class="title">
+          <h1>SneakPeek runtime</h1>
+          ${this.renderStatus()}
+        </div>
+        <nav aria-label="Page actions">
+          ${this.runtime === undefined
+            ? nothing
+            : html`<label class="load"
+                  >Requests
+                  <input
+                    type="number"
+                    min="1"
+                    max="10000"
+                    .value=${String(this.loadRequests)}
+                    ?disabled=${this.loadState === 'running'}
+                    @change=${(event: Event) => (this.loadRequests = Math.max(1, Math.round(Number((event.target as HTMLInputElement).value)) || DEFAULT_LOAD_REQUESTS))}
+                  />
+                </label>
+                <button type="button" ?disabled=${this.loadState === 'running'} @click=${() => void this.runSampleLoad()}>
+                  ${this.loadState === 'running' ? 'Sample load running…' : 'Run sample load'}
+                </button>`}
+          ${document.fullscreenEnabled
+            ? html`<button type="button" class="secondary" aria-pressed=${String(this.fullScreen)} @click=${() => this.toggleFullScreen()}>
+                ${this.fullScreen ? 'Leave full screen' : 'Full screen'}
+              </button>`
+            : nothing}
+          <a href="./replay.html">Replay page</a>
+        </nav>
+      </header>
+      ${this.state === 'starting' ? this.renderProgress() : nothing}
+      ${this.state === 'failed' ? html`<p class="error" role="alert">The runtime did not start: ${this.error}</p>` : nothing}
+      ${this.runtime === undefined
+        ? nothing
+        : html`<main>
+            <section class="panel request" aria-label="Request"><sneakpeek-request-view .runtime=${this.runtime}></sneakpeek-request-view></section>
+            <section class="panel schedule" aria-label="Schedule"><sneakpeek-schedule-view .runtime=${this.runtime}></sneakpeek-schedule-view></section>
+          </main>`}
+    `;
+  }
+
+  private renderStatus() {
+    if (this.runtime === undefined) return html`<p class="status" role="status">${this.state === 'failed' ? 'Not running' : 'Starting…'}</p>`;
+    const ready = this.runtime.ready;
+    return html`<p class="status" role="status">
+      Provider <strong>${ready.provider}</strong>: ${ready.providerNote}. ${ready.applications.length} applications,
+      ${ready.profiles.length} variants.${this.loadState === 'done' ? ' Sample load done.' : ''}
+    </p>`;
+  }
+
+  private renderProgress() {
+    const stages = [...this.progress.values()];
+    return html`<section class="startup" aria-label="Start-up progress">
+      <h2>Starting the runtime</h2>
+      ${stages.length === 0 ? html`<p role="status">Loading the manifest…</p>` : nothing}
+      ${stages.map(
+        (progress) => html`<label class="stage"
+          >${STAGE_NAMES[progress.stage]}: ${progress.message}
+          ${progress.fraction === undefined
+            ? html`<progress></progress>`
+            : html`<progress max="1" .value=${progress.fraction}></progress> <span>${(100 * progress.fraction).toFixed(0)}%</span>`}
+        </label>`,
+      )}
+    </section>`;
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      min-height: 100vh;
+      box-sizing: border-box;
+      padding: 0.75rem 1rem 2rem;
+    }
+    header {
+      display: flex;
+      flex-wrap: wrap;
+      justify-content: space-between;
+      align-items: center;
+      gap: 0.5rem 1rem;
+      margin-bottom: 0.75rem;
+    }
+    h1 {
+      margin: 0;
+      font-size: 1.5rem;
+    }
+    .status {
+      margin: 0.2rem 0 0;
+      color: #2c333b;
+      font-size: 0.95rem;
+    }
+    nav {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: end;
+      gap: 0.5rem;
+    }
+    nav a {
+      display: inline-flex;
+      align-items: center;
+      min-height: 44px;
+      padding: 0 0.6rem;
+      color: #0b5cad;
+      font-weight: 600;
+    }
+    .load {
+      display: grid;
+      font-size: 0.85rem;
+    }
+    .load input {
+      font: inherit;
+      font-size: 1rem;
+      width: 6rem;
+      min-height: 44px;
+      box-sizing: border-box;
+      padding: 0 0.4rem;
+      border: 1px solid #52606d;
+      border-radius: 0.3rem;
+    }
+    button {
+      font: inherit;
+      min-height: 44px;
+      padding: 0 1rem;
+      border: 2px solid #0b5cad;
+      border-radius: 0.4rem;
+      background: #0b5cad;
+      color: #fff;
+      font-weight: 600;
+      cursor: pointer;
+    }
+    button.secondary {
+      background: #fff;
+      color: #0b5cad;
+    }
+    button:disabled {
+      background: #52606d;
+      border-color: #52606d;
+    }
+    button:focus-visible,
+    a:focus-visible,
+    input:focus-visible {
+      outline: 3px solid #0b5cad;
+      outline-offset: 2px;
+    }
+    main {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr);
+      gap: 1rem;
+    }
+    @media (min-width: 1200px) {
+      main {
+        grid-template-columns: minmax(26rem, 2fr) minmax(0, 3fr);
+        align-items: start;
+      }
+    }
+    .panel {
+      background: #fbfcfd;
+      border: 1px solid #c4cbd3;
+      border-radius: 0.6rem;
+      padding: 0.8rem 1rem;
+      min-width: 0;
+    }
+    .startup {
+      max-width: 40rem;
+    }
+    .stage {
+      display: grid;
+      gap: 0.2rem;
+      margin: 0.6rem 0;
+    }
+    progress {
+      width: 100%;
+      height: 1.2rem;
+    }
+    .error {
+      color: #a0111f;
+      font-weight: 600;
+    }
+  `;
+}
+
+const STAGE_NAMES: Record<StartupProgress['stage'], string> = {
+  manifest: 'Manifest',
+  download: 'Models',
+  provider: 'Provider',
+  profile: 'Profiling',
+  ready: 'Ready',
+};
+
+customElements.define('sneakpeek-kiosk', SneakPeekKiosk);
