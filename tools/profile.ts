@@ -25,6 +25,9 @@ import { profileApplication, type ModelSpec, type OutputKindChoice, type Profile
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMMAND = 'npm run profile';
+/** Relative paths start where the user ran the command: npm run moves to the package root but sets INIT_CWD. */
+const workingDirectory = process.env['INIT_CWD'] ?? process.cwd();
+const fromWorkingDirectory = (path: string): string => resolve(workingDirectory, path);
 
 const HELP = `Usage: ${COMMAND} -- --app ID --classes A,B,... --variant FILE.onnx [--variant ...] --validation FILE [options]
 
@@ -93,8 +96,8 @@ function positiveNumber(option: string, text: string, integer: boolean): number 
 
 function modelSpec(text: string): ModelSpec {
   const separator = text.lastIndexOf('=');
-  if (separator > 0 && !text.slice(separator + 1).includes(sep)) return { path: resolve(text.slice(0, separator)), id: text.slice(separator + 1) };
-  return { path: resolve(text) };
+  if (separator > 0 && !text.slice(separator + 1).includes(sep)) return { path: fromWorkingDirectory(text.slice(0, separator)), id: text.slice(separator + 1) };
+  return { path: fromWorkingDirectory(text) };
 }
 
 interface CommandOptions {
@@ -168,17 +171,17 @@ function parseOptions(argv: string[]): CommandOptions | 'help' | 'write-schema' 
   }
   const recordShape = values['input-shape']?.split(',').map((size) => positiveNumber('input-shape', size.trim(), true));
   const dataFiles = (inputs: string, labels: string | undefined): DataFiles => ({
-    inputs: resolve(inputs),
-    ...(labels === undefined ? {} : { labels: resolve(labels) }),
+    inputs: fromWorkingDirectory(inputs),
+    ...(labels === undefined ? {} : { labels: fromWorkingDirectory(labels) }),
     ...(format === undefined ? {} : { format: format as DataFormat }),
     ...(values['label-column'] === undefined ? {} : { labelColumn: values['label-column'] }),
   });
 
-  const manifestFile = resolve(values.manifest);
+  const manifestFile = fromWorkingDirectory(values.manifest);
   const sneakpeek = values.sneakpeek === undefined ? undefined : modelSpec(values.sneakpeek);
   return {
     manifestFile,
-    profileFile: resolve(values['profile-out'] ?? join(dirname(manifestFile), 'profiles', `${app}-node-wasm.json`)),
+    profileFile: fromWorkingDirectory(values['profile-out'] ?? join(dirname(manifestFile), 'profiles', `${app}-node-wasm.json`)),
     dryRun: values['dry-run'],
     request: {
       application: app,
@@ -217,7 +220,7 @@ function readClasses(list: string | undefined, file: string | undefined): string
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(fromWorkingDirectory(file), 'utf8');
     } catch (error) {
       throw new UsageError(`--classes-file ${file} could not be read (${(error as Error).message}); check the path.`);
     }
