@@ -1,0 +1,99 @@
+/**
+ * Requests and results of the benchmark suite (`npm run bench`): plain records that cross from
+ * Node to the benchmark page and back. Times are milliseconds. The page replays a trace the Node
+ * side planned with the simulator's workload code and returns one row per request; Node computes
+ * every figure from those rows.
+ */
+import type { PolicyName } from '../core/baselines/catalog.js';
+import type { DropReason } from '../core/model.js';
+import type { Provider, ReadyInfo, RuntimeStats } from '../protocol/messages.js';
+
+/** One planned request: which test record of which application, when, and its relative deadline. */
+export interface SuiteArrival {
+  id: string;
+  application: string;
+  /** Index into the application's test set. */
+  record: number;
+  /** Planned submission time from the start of the run. Ignored in closed-loop runs. */
+  arrivalMs: number;
+  relativeDeadlineMs: number;
+}
+
+/** How the page submits a trace. */
+export const ReplayMode = {
+  /** Each request at its planned time, whatever is still open (MLPerf's Server scenario). */
+  Open: 'open',
+  /** The next request as soon as the previous one has its outcome (MLPerf's SingleStream). */
+  Closed: 'closed',
+} as const;
+export type ReplayMode = (typeof ReplayMode)[keyof typeof ReplayMode];
+
+export interface SuiteRunRequest {
+  provider: Provider;
+  policy: PolicyName;
+  /** Variant ids the runtime serves; undefined serves every variant. */
+  variants: string[] | undefined;
+  memoryBudgetBytes: number;
+  /** IndexedDB database of model bytes and profiles; a warm one makes start-up short. */
+  storeName: string;
+  mode: ReplayMode;
+  trace: SuiteArrival[];
+}
+
+/** The one outcome of one replayed request, as the page saw it. */
+export interface LiveRow {
+  id: string;
+  application: string;
+  record: number;
+  /** Submission time from the start of the run, on the page's clock. */
+  submittedMs: number;
+  /** Submission time minus the planned time: how late the page submitted it. */
+  submitLagMs: number;
+  status: 'completed' | 'dropped' | 'rejected';
+  /** Completion or drop time from the start of the run. */
+  settledMs: number;
+  deadlineMet: boolean;
+  /** Whether the answer equals the test record's label (false unless completed). */
+  correct: boolean;
+  variantId?: string;
+  batchSize?: number;
+  reason?: DropReason | string;
+}
+
+export interface SuiteRunResult {
+  /** The runtime's start-up facts: provider, profiles measured or stored, policy. */
+  ready: ReadyInfo;
+  startupMs: number;
+  rows: LiveRow[];
+  /** The runtime's counters after the untimed warm-up requests, one per application. */
+  afterWarmup: RuntimeStats;
+  /** The runtime's counters after the last outcome. */
+  stats: RuntimeStats;
+}
+
+/** Time from navigation to the first answer, measured by the page itself. */
+export interface FirstAnswer {
+  /** `performance.now()` at the first outcome: milliseconds since the navigation started. */
+  firstAnswerMs: number;
+  /** Of which `createRuntime()` took this long. */
+  startupMs: number;
+  provider: Provider;
+  /** Where each model's bytes came from on this start. */
+  sources: Record<string, string>;
+  profileSources: Record<string, string>;
+  /** The runtime's start-up facts, with the profiles it measured or read. */
+  ready: ReadyInfo;
+}
+
+/** The functions the benchmark page publishes as `window.sneakpeekSuite`. */
+export interface SuiteApi {
+  run(request: SuiteRunRequest): Promise<SuiteRunResult>;
+}
+
+declare global {
+  interface Window {
+    sneakpeekSuite?: SuiteApi;
+    /** Set by the page when it was opened with `?first-answer`: the cold or warm start figure, or an error. */
+    sneakpeekFirstAnswer?: FirstAnswer | { error: string };
+  }
+}

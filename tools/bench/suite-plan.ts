@@ -1,0 +1,183 @@
+/**
+ * The Node side of the suite's workloads: plans each scenario's trace with the simulator's workload
+ * code on the device's own profile, and predicts each live run by simulating the same trace with
+ * the same policy on the profile that run's runtime used.
+ */
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import type { PolicyName } from '../../src/core/baselines/catalog.js';
+import { createSimPolicy } from '../../src/core/baselines/catalog.js';
+import type { DeviceProfile } from '../../src/core/device-profile.js';
+import { resolveJointEstimatorOptions } from '../../src/core/estimation/joint-estimator.js';
+import { resolvePriorTrackerOptions } from '../../src/core/estimation/prior-tracker.js';
+import type { ApplicationManifest, Manifest, RecordedOutputs } from '../../src/core/manifest.js';
+import { PROFILED_BATCH_SIZES } from '../../src/core/padding.js';
+import { resolvePolicyOptions } from '../../src/core/policy-options.js';
+import { buildSimApplication } from '../../src/core/simulator/applications.js';
+import { createCostModel, type CostModel } from '../../src/core/simulator/device-costs.js';
+import { deadlineRangeMs, deviceReference, labelPlanFor, traceOfStreams } from '../../src/core/simulator/experiment.js';
+import { summarizeRun, type RunSummary } from '../../src/core/simulator/run-metrics.js';
+import type { SimApplication } from '../../src/core/simulator/sim-model.js';
+import { simulate } from '../../src/core/simulator/simulator.js';
+import { resolveBurstOptions } from '../../src/core/workloads/arrivals.js';
+import { indexRecords } from '../../src/core/workloads/label-mix.js';
+import { isBursty, mergeStreams, planStream, WorkloadKind, type PlannedArrival } from '../../src/core/workloads/workload-plan.js';
+import type { ReadyInfo } from '../../src/protocol/messages.js';
+import { ReplayMode, type LiveRow, type SuiteArrival } from '../../src/bench/suite-types.js';
+import { UsageError } from '../sim/options.js';
+import type { SuiteOptions, SuiteScenario } from './suite-options.js';
+
+/** An application as the suite serves it: its manifest entry and recorded outputs. */
+export interface SuiteApplication {
+  manifest: ApplicationManifest;
+  recorded: RecordedOutputs;
+}
+
+/** One scenario's trace, shared by every policy on one provider. */
+export interface PlannedRun {
+  scenario: SuiteScenario;
+  /** Load factor, or undefined for the closed-loop single stream. */
+  load: number | undefined;
+  workload: WorkloadKind;
+  mode: ReplayMode;
+  arrivals: PlannedArrival[];
+}
+
+/** Reads the manifest's applications with recorded outputs, or the ones `apps` names. */
+export function loadSuiteApplications(root: string, apps: readonly string[] | undefined): SuiteApplication[] {
+  const manifestPath = join(root, 'models', 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  const recordedApplications = manifest.applications.filter((application) => application.recordedFile !== undefined);
+  const chosen = (apps ?? recordedApplications.map((application) => application.id)).map((id) => {
+    const application = recordedApplications.find((candidate) => candidate.id === id);
+    if (application === undefined) {
+      throw new UsageError(`--apps names "${id}", which has no recorded outputs in ${manifestPath}. Applications: ${recordedApplications.map((candidate) => candidate.id).join(', ')}.`);
+    }
+    return application;
+  });
+  return chosen.map((application) => ({
+    manifest: application,
+    recorded: JSON.parse(readFileSync(join(dirname(manifestPath), application.recordedFile as string), 'utf8')) as RecordedOutputs,
+  }));
+}
+
+/** The device profile a runtime measured or read at start, in the format `npm run measure` writes. */
+export function deviceProfileOf(ready: ReadyInfo, facts: { machine: string; browser: string; ortVersion: string }): DeviceProfile {
+  const profile: DeviceProfile = {
+    measuredAt: new Date().toISOString(),
+    machine: facts.machine,
+    browser: facts.browser,
+    provider: ready.provider,
+    adapter: ready.provider === 'webgpu' ? ready.providerNote : 'none (WASM)',
+    ortVersion: facts.ortVersion,
+    models: {},
+  };
+  for (const measured of ready.profiles) {
+    profile.models[measured.variantId] = { application: measured.application, role: 'variant', loadMs: [measured.loadMs], latencyMs: measured.samples };
+  }
+  for (const measured of ready.sneakpeekProfiles) {
+    profile.models[measured.modelId] = { application: measured.application, role: 'sneakpeek', loadMs: [], latencyMs: measured.samples };
+  }
+  return profile;
+}
+
+/** The simulator's view of the suite's applications on one device profile. */
+export function simApplicationsOn(applications: readonly SuiteApplication[], costs: CostModel): SimApplication[] {
+  return applications.map((application) => buildSimApplication(application.manifest, application.recorded, costs));
+}
+
+/**
+ * Plans every scenario's trace on the device the profile describes, so loads and deadlines are
+ * relative to its measured speed. Bursts dwell for a tenth (burst) and four tenths (calm) of a
+ * stream, the simulator's 1:4 ratio scaled down, so a short run still contains bursts.
+ */
+export function planRuns(options: SuiteOptions, applications: readonly SimApplication[]): PlannedRun[] {
+  const { ratePerMs, referenceLatencyMs } = deviceReference(applications);
+  const deadlines = deadlineRangeMs(options, referenceLatencyMs);
+  const bursts = resolveBurstOptions({
+    rateRatio: options.burstRatio,
+    calmDwellGaps: Math.max(5, 0.4 * options.requests * applications.length),
+    burstDwellGaps: Math.max(2, 0.1 * options.requests * applications.length),
+  });
+  const plan = (workload: WorkloadKind, load: number, count: number): PlannedArrival[] =>
+    mergeStreams(
+      applications.map((application) =>
+        planStream({
+          application: application.id,
+          count,
+          ratePerMs: load * ratePerMs,
+          bursts: isBursty(workload) ? bursts : undefined,
+          labelPlan: labelPlanFor(application, workload),
+          records: indexRecords(application.recorded.test, application.classes.length),
+          deadlineRangeMs: deadlines,
+          weight: application.weight,
+          seed: options.seed,
+        }),
+      ),
+    );
+
+  const runs: PlannedRun[] = [];
+  for (const scenario of options.scenarios) {
+    switch (scenario) {
+      case 'single-stream': {
+        const perApplication = Math.ceil(options.singleStream / applications.length);
+        const arrivals = plan(WorkloadKind.Control, 1, perApplication).slice(0, options.singleStream);
+        runs.push({ scenario, load: undefined, workload: WorkloadKind.Control, mode: ReplayMode.Closed, arrivals });
+        break;
+      }
+      case 'server':
+        for (const load of options.serverLoads) {
+          runs.push({ scenario, load, workload: WorkloadKind.Control, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Control, load, options.requests) });
+        }
+        break;
+      case 'burst':
+        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Burst, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Burst, options.burstLoad, options.requests) });
+        break;
+      case 'mixed':
+        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Mixed, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Mixed, options.burstLoad, options.requests) });
+        break;
+    }
+  }
+  return runs;
+}
+
+/** The trace as the page replays it. */
+export function pageTrace(arrivals: readonly PlannedArrival[]): SuiteArrival[] {
+  return arrivals.map((arrival) => ({
+    id: arrival.id,
+    application: arrival.application,
+    record: arrival.record,
+    arrivalMs: arrival.arrival,
+    relativeDeadlineMs: arrival.relativeDeadlineMs,
+  }));
+}
+
+/**
+ * The arrivals the simulator replays for a live run: the planned ones for an open loop, and the
+ * live submission times for a closed loop, whose arrivals depend on the device.
+ */
+export function simulatedArrivals(run: PlannedRun, rows: readonly LiveRow[]): PlannedArrival[] {
+  if (run.mode === ReplayMode.Open) return run.arrivals;
+  const submitted = new Map(rows.map((row) => [row.id, row.submittedMs]));
+  return run.arrivals.map((arrival) => ({ ...arrival, arrival: submitted.get(arrival.id) ?? arrival.arrival }));
+}
+
+/** Simulates `arrivals` with `policy` on the applications' profile and summarises the run. */
+export function predictRun(
+  applications: readonly SimApplication[],
+  costs: CostModel,
+  arrivals: readonly PlannedArrival[],
+  policy: PolicyName,
+  options: Pick<SuiteOptions, 'memoryBudgetBytes' | 'seed'>,
+): RunSummary {
+  const settings = { applications, costs, jointOptions: resolveJointEstimatorOptions(), trackerOptions: resolvePriorTrackerOptions() };
+  const trace = traceOfStreams(settings, [arrivals], options.seed);
+  // The live scheduler's options: the default margin and delay, and the sizes it profiles.
+  const policyOptions = resolvePolicyOptions({ memoryBudgetBytes: options.memoryBudgetBytes, batchSizes: PROFILED_BATCH_SIZES });
+  const result = simulate({ applications, requests: trace, costs, policy: createSimPolicy(policy, policyOptions), seed: options.seed });
+  return summarizeRun(result);
+}
+
+export { createCostModel };
