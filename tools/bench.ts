@@ -219,7 +219,7 @@ function startRecord(provider: string, cold: FirstAnswer, warm: FirstAnswer): St
   };
 }
 
-/** Every accepted request one row, and the runtime's counts agree with the rows. */
+/** Checks that every request has one row and that the runtime's counts agree with the rows. */
 function checkRun(result: SuiteRunResult, request: SuiteRunRequest): void {
   const ids = new Set(result.rows.map((row) => row.id));
   if (result.rows.length !== request.trace.length || ids.size !== request.trace.length) {
@@ -237,7 +237,7 @@ function checkRun(result: SuiteRunResult, request: SuiteRunRequest): void {
   }
 }
 
-/** Each application's most accurate variant by profiled accuracy: the one that serves most under light load. */
+/** Returns each application's most accurate variant by profiled accuracy: the one that serves most under light load. */
 function overheadVariants(applications: readonly SuiteApplication[]): string[] {
   return applications.map((application) => {
     const accuracy = (id: string): number => accuracyFromEntry(application.manifest.variants.find((variant) => variant.id === id)!).profiledAccuracy;

@@ -63,7 +63,7 @@ export function loadSuiteApplications(root: string, apps: readonly string[] | un
   }));
 }
 
-/** The device profile a runtime measured or read at start, in the format `npm run measure` writes. */
+/** Returns the device profile a runtime measured or read at start, in the format `npm run measure` writes. */
 export function deviceProfileOf(ready: ReadyInfo, facts: { machine: string; browser: string; ortVersion: string }): DeviceProfile {
   const profile: DeviceProfile = {
     measuredAt: new Date().toISOString(),
@@ -83,7 +83,7 @@ export function deviceProfileOf(ready: ReadyInfo, facts: { machine: string; brow
   return profile;
 }
 
-/** The simulator's view of the suite's applications on one device profile. */
+/** Builds the simulator's view of the suite's applications on one device profile. */
 export function simApplicationsOn(applications: readonly SuiteApplication[], costs: CostModel): SimApplication[] {
   return applications.map((application) => buildSimApplication(application.manifest, application.recorded, costs));
 }
@@ -143,7 +143,7 @@ export function planRuns(options: SuiteOptions, applications: readonly SimApplic
   return runs;
 }
 
-/** The trace as the page replays it. */
+/** Converts planned arrivals to the trace the page replays. */
 export function pageTrace(arrivals: readonly PlannedArrival[]): SuiteArrival[] {
   return arrivals.map((arrival) => ({
     id: arrival.id,
@@ -155,7 +155,7 @@ export function pageTrace(arrivals: readonly PlannedArrival[]): SuiteArrival[] {
 }
 
 /**
- * The arrivals the simulator replays for a live run: the planned ones for an open loop, and the
+ * Returns the arrivals the simulator replays for a live run: the planned ones for an open loop, and the
  * live submission times for a closed loop, whose arrivals depend on the device.
  */
 export function simulatedArrivals(run: PlannedRun, rows: readonly LiveRow[]): PlannedArrival[] {

@@ -187,7 +187,13 @@ export function ranking(runs: readonly SuiteRunRecord[], provider: string): { po
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const share = (value: number): string => fixed(value, 3);
 const points = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}` : '-');
-const ms = (value: number): string => (!Number.isFinite(value) ? '-' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+/** Formats milliseconds with three significant digits at most, or "-" when there is no figure. */
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
 
 /** Says what the provider ran on, naming a fallback adapter as such. */
 export function providerLabel(provider: string, environment: PageEnvironment): string {
@@ -203,7 +209,7 @@ function scenarioTitle(scenario: SuiteScenario, load: number | undefined): strin
   return load === undefined ? names[scenario] : `${names[scenario]}, load ${load}`;
 }
 
-/** The report's tables, as plain text for the terminal or as Markdown. */
+/** Formats the report's tables as plain text for the terminal or as Markdown. */
 export function formatSuite(report: SuiteReport, style: TableStyle): string {
   const sections: string[] = [];
   for (const provider of report.options.providers) {
@@ -313,7 +319,7 @@ export function startsCsv(report: SuiteReport): string {
   return `${[header, ...rows].join('\n')}\n`;
 }
 
-/** One SVG chart per figure of the server scenario against load, a panel per provider. */
+/** Draws one SVG chart per figure of the server scenario against load, a panel per provider. */
 export function suiteCharts(report: SuiteReport): Record<string, string> {
   const server = report.runs.filter((run) => run.scenario === 'server' && run.load !== undefined);
   if (new Set(server.map((run) => run.load)).size < 2) return {};
@@ -345,7 +351,7 @@ export function suiteCharts(report: SuiteReport): Record<string, string> {
   };
 }
 
-/** The Markdown report: what was measured, on what, with which command, then every table. */
+/** Writes the Markdown report: what was measured, on what, with which command, then every table. */
 export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefined): string {
   const machine = report.machine;
   const adapter = report.environment.adapter;
@@ -378,6 +384,7 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '  its application\'s most accurate variant at that variant\'s best throughput, as the runtime',
     '  measured at start. The same load therefore means far fewer requests per second on a slow',
     '  provider.',
+    '- Each live run starts with one untimed request per application, as a warm-up.',
     '- SingleStream submits each request when the previous one has its outcome; it is simulated',
     '  with the live submission times as arrivals.',
     '- The simulator draws batch times from the runtime\'s start-up profile. It does not model the',
