@@ -65,6 +65,8 @@ export class SneakPeekRequestView extends LitElement {
   private deadlineMs = 0;
   private testSet: TestSet | undefined;
   private readings: number[] = [];
+  /** Whether the readings were typed since the application was chosen; untouched ones follow the sample. */
+  private readingsTouched = false;
   private subject = '';
   private body = '';
   /** The 28×28 input made from the drawing or the uploaded image. */
@@ -107,6 +109,7 @@ export class SneakPeekRequestView extends LitElement {
     this.pixels = undefined;
     this.testSet = undefined;
     this.readings = new Array<number>(application.inputShape.slice(1).reduce((product, size) => product * size, 1)).fill(0);
+    this.readingsTouched = false;
     void this.loadSamples(id);
   }
 
@@ -129,8 +132,16 @@ export class SneakPeekRequestView extends LitElement {
     const testSet = this.testSet;
     if (testSet === undefined || !Number.isInteger(index) || index < 0 || index >= testSet.count) return;
     this.sampleIndex = index;
-    // A weather sample also fills the readings form, as a starting point for typed readings.
-    if (this.applicationId === 'weather') this.readings = Array.from(testSet.record(index));
+  }
+
+  private selectMode(mode: InputMode): void {
+    this.mode = mode;
+    this.error = undefined;
+    this.pixels = undefined;
+    // Typed readings start from the chosen sample's, unless some were typed already.
+    if (mode === InputMode.Readings && !this.readingsTouched && this.testSet !== undefined) {
+      this.readings = Array.from(this.testSet.record(this.sampleIndex));
+    }
   }
 
   private previewPixels(): Uint8Array | Float32Array | undefined {
@@ -237,11 +248,7 @@ export class SneakPeekRequestView extends LitElement {
           'mode',
           inputModes(application.id).map((mode) => ({ value: mode, label: INPUT_MODE_LABELS[mode] })),
           this.mode,
-          (mode) => {
-            this.mode = mode as InputMode;
-            this.error = undefined;
-            this.pixels = undefined;
-          },
+          (mode) => this.selectMode(mode as InputMode),
         )}
         <div class="input">${this.renderInput(application)}</div>
         <div class="submit-row">
@@ -337,13 +344,12 @@ export class SneakPeekRequestView extends LitElement {
       <button type="button" class="secondary" @click=${() => this.pickSample(Math.floor(Math.random() * testSet.count))}>Random sample</button>
       <p class="truth">True class: <strong data-truth=${truth}>${truth}</strong></p>
       ${application.id === 'product' ? this.renderPreview(`Test image #${this.sampleIndex}`) : nothing}
-      ${application.id === 'weather' ? this.renderDaySummary() : nothing}
+      ${application.id === 'weather' ? this.renderDaySummary(Array.from(testSet.record(this.sampleIndex))) : nothing}
       ${application.id === 'spam' ? html`<p class="hint">Test mails ship as token counts only, so their text cannot be shown.</p>` : nothing}
     </div>`;
   }
 
-  private renderDaySummary() {
-    const values = this.readings.slice(0, WEATHER_READINGS.length);
+  private renderDaySummary(values: number[]) {
     return html`<p class="hint">The day: ${WEATHER_READINGS.map((name, index) => `${name} ${values[index]?.toFixed(1) ?? '?'}`).join(', ')}.</p>`;
   }
 
@@ -379,12 +385,13 @@ export class SneakPeekRequestView extends LitElement {
                   step="any"
                   inputmode="decimal"
                   aria-label=${weatherFeatureLabel(index)}
-                  .value=${String(this.readings[index] ?? 0)}
+                  .value=${String(Number((this.readings[index] ?? 0).toFixed(2)))}
                   @change=${(event: Event) => {
                     const readings = [...this.readings];
                     const text = (event.target as HTMLInputElement).value;
                     readings[index] = text.trim() === '' ? Number.NaN : Number(text);
                     this.readings = readings;
+                    this.readingsTouched = true;
                   }}
                 />
               </td>`;

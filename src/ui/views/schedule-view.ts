@@ -221,6 +221,7 @@ export class SneakPeekScheduleView extends LitElement {
 
   private renderBatches(batches: TimelineBatch[], laneIndex: Map<string, number>, xOf: (time: number) => number, right: number) {
     const lastLabelEnd = new Map<string, number>();
+    const lastDeadline = new Map<string, number>();
     return batches.map((batch) => {
       const lane = laneIndex.get(batch.variantId);
       if (lane === undefined) return nothing;
@@ -238,13 +239,16 @@ export class SneakPeekScheduleView extends LitElement {
       const title = `Batch ${batch.batchId} on ${batch.variantId}: ${batch.size} requests, ${(batch.finishedAt - batch.startedAt).toFixed(0)} ms${
         batch.failed ? ', failed' : ''
       }${batch.missed > 0 ? `, ${batch.missed} missed their deadline` : ''}`;
-      // Deadlines later than now fall outside the plot and are not drawn.
+      // Deadlines later than now fall outside the plot. Ticks closer than 6 pixels to the last one
+      // drawn in the lane are left out, or a busy lane would turn into a solid bar.
       const deadlineX = xOf(batch.firstDeadline);
+      const drawDeadline = deadlineX >= LABEL_WIDTH && deadlineX <= right && deadlineX - (lastDeadline.get(batch.variantId) ?? -Infinity) >= 6;
+      if (drawDeadline) lastDeadline.set(batch.variantId, deadlineX);
       return svg`<g class=${batch.failed ? 'batch failed' : 'batch'} data-batch=${batch.batchId} data-size=${batch.size}>
         <title>${title}</title>
         <rect x=${x} y=${y} width=${boxWidth} height=${boxHeight}></rect>
         ${writeLabel ? svg`<text class=${inside ? 'size inside' : 'size above'} x=${labelX} y=${inside ? y + boxHeight / 2 + 4 : y - 1}>${batch.size}</text>` : nothing}
-        ${deadlineX >= LABEL_WIDTH && deadlineX <= right ? svg`<line class="deadline" x1=${deadlineX} x2=${deadlineX} y1=${top + 3} y2=${top + 11}></line>` : nothing}
+        ${drawDeadline ? svg`<line class="deadline" x1=${deadlineX} x2=${deadlineX} y1=${top + 3} y2=${top + 9}></line>` : nothing}
         ${batch.missed > 0 ? svg`<text class="miss" x=${x + boxWidth + 2} y=${top + 12}>✗${batch.missed}</text>` : nothing}
       </g>`;
     });
@@ -354,7 +358,10 @@ export class SneakPeekScheduleView extends LitElement {
     const width = Math.max(320, this.width);
     let offset = 0;
     return html`<figure class="resident" data-resident-bytes=${bytes} data-budget-bytes=${budgetBytes}>
-      <figcaption>Resident set: <strong>${formatBytes(bytes)}</strong> of a ${formatBytes(budgetBytes)} memory budget (${variants.length} variants)</figcaption>
+      <figcaption>
+        Resident set: <strong>${formatBytes(bytes)}</strong> of a ${formatBytes(budgetBytes)} memory budget (${variants.length}
+        ${variants.length === 1 ? 'variant' : 'variants'})
+      </figcaption>
       <svg width=${width} height="30" viewBox="0 0 ${width} 30" role="img" aria-label=${`Resident ${formatBytes(bytes)} of ${formatBytes(budgetBytes)}: ${variants.join(', ') || 'none'}`}>
         <rect class="budget" x="0" y="2" width=${width} height="26"></rect>
         ${variants.map((variantId) => {
@@ -445,7 +452,7 @@ export class SneakPeekScheduleView extends LitElement {
     }
     .deadline {
       stroke: #1b1f24;
-      stroke-width: 1.5;
+      stroke-width: 1;
     }
     .miss {
       fill: #a0111f;
@@ -476,7 +483,7 @@ export class SneakPeekScheduleView extends LitElement {
     .legend {
       font-size: 0.85rem;
       color: #3b444e;
-      margin: 0.3rem 0 0;
+      margin: 0.3rem 0 1rem;
     }
     .glyph {
       font-weight: 700;
@@ -514,6 +521,9 @@ export class SneakPeekScheduleView extends LitElement {
     .chart {
       margin: 0;
       width: min-content;
+    }
+    .chart svg {
+      max-width: none;
     }
     .chart figcaption {
       font-size: 0.9rem;

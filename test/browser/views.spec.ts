@@ -1,0 +1,177 @@
+/**
+ * The kiosk app's views against the runtime they show: a real workload of product test images on
+ * the WASM provider runs through the app, then the schedule view's lanes and counts are compared
+ * with `runtime.stats()` and the outcomes the test collected, and the request view's figures with
+ * the outcome of the request it submitted. Figures are read from the DOM.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import type { Outcome, RuntimeStats } from '../../src/protocol/messages.js';
+
+declare global {
+  interface Window {
+    collectedOutcomes?: Outcome[];
+  }
+}
+
+/** Opens the app on WASM and waits for its runtime; starts collecting every outcome. */
+async function openKiosk(page: Page): Promise<void> {
+  page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+  await page.goto('./?provider=wasm');
+  await page.waitForFunction(() => window.sneakpeekKiosk?.state !== undefined && window.sneakpeekKiosk.state !== 'starting', undefined, {
+    timeout: 3 * 60 * 1000,
+    polling: 500,
+  });
+  expect(await page.evaluate(() => window.sneakpeekKiosk?.error)).toBeUndefined();
+  await page.evaluate(() => {
+    const outcomes: Outcome[] = [];
+    window.collectedOutcomes = outcomes;
+    window.sneakpeekKiosk!.runtime!.addEventListener('outcome', (event) => outcomes.push(event.outcome));
+  });
+}
+
+/** Waits until the runtime has no open request and returns its counters. */
+async function settledStats(page: Page): Promise<RuntimeStats> {
+  await page.waitForFunction(async () => (await window.sneakpeekKiosk!.runtime!.stats()).open === 0, undefined, { polling: 200 });
+  return page.evaluate(() => window.sneakpeekKiosk!.runtime!.stats());
+}
+
+/** Waits two animation frames, so the view has rendered what arrived before the call. */
+async function nextRender(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+async function count(page: Page, key: string): Promise<number> {
+  return Number(await page.locator(`sneakpeek-schedule-view [data-count="${key}"]`).textContent());
+}
+
+test('schedule view matches the runtime after a workload', async ({ page }) => {
+  await openKiosk(page);
+  const schedule = page.locator('sneakpeek-schedule-view');
+  // The longest window, so no batch of this test slides out before it is counted.
+  await schedule.getByLabel('Show the last').selectOption('60');
+
+  const requestsField = page.getByRole('spinbutton', { name: 'Requests', exact: true });
+  await requestsField.fill('400');
+  await requestsField.dispatchEvent('change');
+  await page.getByRole('button', { name: 'Run sample load' }).click();
+  await page.waitForFunction(() => ['done', 'failed'].includes(window.sneakpeekKiosk?.load?.state ?? ''), undefined, { timeout: 3 * 60 * 1000, polling: 500 });
+  expect(await page.evaluate(() => window.sneakpeekKiosk?.load?.error)).toBeUndefined();
+
+  const stats = await settledStats(page);
+  const outcomes = await page.evaluate(() => window.collectedOutcomes!);
+  const served = await page.evaluate(() => window.sneakpeekKiosk!.runtime!.ready.profiles.map((profile) => profile.variantId));
+  await nextRender(page);
+
+  const completed = outcomes.filter((outcome) => outcome.status === 'completed');
+  const dropped = outcomes.length - completed.length;
+  expect(outcomes.length).toBe(400);
+  expect(await count(page, 'completed')).toBe(stats.completed);
+  expect(await count(page, 'completed')).toBe(completed.length);
+  expect(await count(page, 'dropped')).toBe(Object.values(stats.dropped).reduce((sum, value) => sum + value, 0));
+  expect(await count(page, 'dropped')).toBe(dropped);
+  expect(await count(page, 'deadlineMet')).toBe(stats.deadlineMet);
+  expect(await count(page, 'batches')).toBe(stats.batches);
+  expect(await count(page, 'swaps')).toBe(stats.swaps);
+  expect(await count(page, 'evictions')).toBe(stats.evictions);
+
+  // One lane per served variant, each with the batches that variant ran.
+  const lanes = await schedule.locator('[data-lane]').evaluateAll((elements) =>
+    elements.map((element) => ({ variant: element.getAttribute('data-lane')!, batches: Number(element.getAttribute('data-batches')) })),
+  );
+  expect(lanes.map((lane) => lane.variant).filter((variant) => variant !== 'drops').sort()).toEqual([...served].sort());
+  const batchesByVariant = new Map<string, Set<number>>();
+  for (const outcome of completed) batchesByVariant.set(outcome.variantId, (batchesByVariant.get(outcome.variantId) ?? new Set()).add(outcome.batchId));
+  for (const lane of lanes.filter((candidate) => candidate.variant !== 'drops')) {
+    expect(lane.batches, `batches drawn in the lane of ${lane.variant}`).toBe(batchesByVariant.get(lane.variant)?.size ?? 0);
+  }
+  // Every batch box carries its size; together they cover every completed request.
+  const sizes = await schedule.locator('[data-batch]').evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-size'))));
+  expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(stats.batchedRequests);
+
+  const resident = await schedule.locator('[data-resident]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-resident')));
+  expect(resident.sort()).toEqual([...stats.resident].sort());
+  expect(Number(await schedule.locator('[data-budget-bytes]').getAttribute('data-budget-bytes'))).toBe(stats.memoryBudgetBytes);
+});
+
+test('request view shows the outcome of its request', async ({ page }) => {
+  await openKiosk(page);
+  const view = page.locator('sneakpeek-request-view');
+
+  await test.step('test sample of product recognition', async () => {
+    await view.getByLabel(/Sample number/).fill('7');
+    await view.getByLabel(/Sample number/).dispatchEvent('change');
+    await view.getByRole('button', { name: 'Classify' }).click();
+    const result = view.locator('.result');
+    await expect(result).toHaveAttribute('data-status', 'completed');
+
+    const outcome = await page.evaluate(() => window.collectedOutcomes!.at(-1)!);
+    if (outcome.status !== 'completed') throw new Error(`The request was dropped: ${outcome.reason}`);
+    await expect(result).toHaveAttribute('data-variant', outcome.variantId);
+    await expect(result).toHaveAttribute('data-label', outcome.label);
+    await expect(result).toContainText(`Answer for test sample #7: ${outcome.label}`);
+
+    const estimates = await result.locator('[data-bars="estimates"] li').evaluateAll((items) =>
+      items.map((item) => ({ key: item.getAttribute('data-key')!, value: Number(item.getAttribute('data-value')), text: item.textContent ?? '' })),
+    );
+    expect(estimates.map((estimate) => estimate.key).sort()).toEqual(Object.keys(outcome.estimates).sort());
+    for (const estimate of estimates) expect(estimate.value, `estimate of ${estimate.key}`).toBe(outcome.estimates[estimate.key]);
+    expect(estimates.find((estimate) => estimate.key === outcome.variantId)?.text).toContain('chosen');
+
+    const posterior = await result.locator('[data-bars="posterior"] li').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-value'))));
+    expect(posterior).toEqual(outcome.posterior);
+    expect(posterior).toHaveLength(10);
+    await expect(result).toContainText(outcome.deadlineMet ? '✓ met' : '✗ missed');
+  });
+
+  await test.step('drawing for product recognition', async () => {
+    await view.getByRole('radio', { name: 'Draw' }).check();
+    const pad = view.locator('sneakpeek-draw-pad canvas');
+    const box = (await pad.boundingBox())!;
+    // A filled rectangle, roughly a bag's shape.
+    for (let y = 0.3; y <= 0.8; y += 0.05) {
+      await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.75, box.y + box.height * y, { steps: 4 });
+      await page.mouse.up();
+    }
+    const outcomesBefore = await page.evaluate(() => window.collectedOutcomes!.length);
+    await view.getByRole('button', { name: 'Classify' }).click();
+    await page.waitForFunction((before) => window.collectedOutcomes!.length > before, outcomesBefore);
+    await expect(view.locator('.result')).toContainText('Answer for your drawing');
+    const outcome = await page.evaluate(() => window.collectedOutcomes!.at(-1)!);
+    expect(outcome.application).toBe('product');
+  });
+
+  await test.step('typed message for spam filtering', async () => {
+    await view.getByRole('radio', { name: 'Spam filtering' }).check();
+    await view.getByRole('radio', { name: 'Paste message' }).check();
+    await view.getByLabel('Subject').fill('Cheap meds, limited offer');
+    await view.getByLabel('Message body').fill('Click here to buy now and save 90%! Unsubscribe at any time.');
+    await view.getByRole('button', { name: 'Classify' }).click();
+    const result = view.locator('.result');
+    await expect(result).toContainText('Answer for your message');
+    const outcome = await page.evaluate(() => window.collectedOutcomes!.at(-1)!);
+    expect(outcome.application).toBe('spam');
+    if (outcome.status !== 'completed') throw new Error(`The request was dropped: ${outcome.reason}`);
+    await expect(result.locator('[data-bars="posterior"] li')).toHaveCount(2);
+  });
+
+  await test.step('typed readings for weather', async () => {
+    await view.getByRole('radio', { name: 'Weather condition' }).check();
+    await view.getByRole('radio', { name: 'Type readings' }).check();
+    await expect(view.getByRole('spinbutton', { name: /, / })).toHaveCount(28);
+    await view.getByLabel('Precipitation (mm), the day').fill('12.5');
+    await view.getByLabel('Precipitation (mm), the day').dispatchEvent('change');
+    await view.getByRole('button', { name: 'Classify' }).click();
+    await expect(view.locator('.result')).toContainText('Answer for your readings');
+    const outcome = await page.evaluate(() => window.collectedOutcomes!.at(-1)!);
+    expect(outcome.application).toBe('weather');
+  });
+
+  await test.step('an empty reading is reported', async () => {
+    await view.getByLabel('Wind, 3 days earlier').fill('');
+    await view.getByLabel('Wind, 3 days earlier').dispatchEvent('change');
+    await view.getByRole('button', { name: 'Classify' }).click();
+    await expect(view.getByRole('alert')).toContainText('Wind, 3 days earlier is not a number');
+  });
+});
