@@ -21,6 +21,7 @@ import { DATA_FORMATS, DataFileError, type DataFiles, type DataFormat } from '..
 import { formatManifest, mergeApplication, readManifestIfPresent } from '../src/profiler/manifest-file.js';
 import { UnservableModelError } from '../src/profiler/model-runner.js';
 import { OnnxFormatError } from '../src/profiler/onnx-model.js';
+import { writeTestSet } from '../src/profiler/test-set-files.js';
 import { profileApplication, type ModelSpec, type OutputKindChoice, type ProfileRequest } from '../src/profiler/profile-application.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -275,12 +276,27 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
   for (const note of result.notes) console.log(`Note: ${note}`);
-
-  const manifest = mergeApplication(existing, result.application, startedAt.replace(/\.\d+Z$/, 'Z'), options.manifestFile);
   if (options.dryRun) {
+    mergeApplication(existing, result.application, startedAt, options.manifestFile);
     console.log(JSON.stringify(result.application, null, 2));
     return;
   }
+
+  // The test split goes beside the manifest, where the kiosk's request view finds its samples.
+  const test = result.test;
+  if (test !== undefined) {
+    const entry = writeTestSet(
+      dirname(options.manifestFile),
+      result.application.id,
+      test.data,
+      test.outputs,
+      result.application.classes.length,
+      `Test records from ${test.data.source}; predictions and reference outputs computed by onnxruntime-web ${ort.env.versions.web ?? ''} in Node.`,
+    );
+    if (entry === undefined) console.log('Note: the test split is not written beside the manifest, because its format stores each label in one byte and there are more than 256 classes.');
+    else result.application.testSet = entry;
+  }
+  const manifest = mergeApplication(existing, result.application, startedAt.replace(/\.\d+Z$/, 'Z'), options.manifestFile);
 
   const models = [...options.request.variants, ...(options.request.sneakpeek === undefined ? [] : [options.request.sneakpeek])];
   for (const model of models) {

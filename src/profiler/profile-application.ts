@@ -75,6 +75,8 @@ export interface ProfileResult {
   notes: string[];
   /** Each model id's validation predictions, in record order. */
   predictions: Record<string, number[]>;
+  /** The test records with every model's outputs on them, when test data was given. */
+  test?: { data: LabelledData; outputs: Record<string, Float32Array> };
 }
 
 interface ProfiledModel {
@@ -86,6 +88,7 @@ interface ProfiledModel {
   confusion: number[][];
   validationAccuracy: number;
   testAccuracy?: number;
+  testOutputs?: Float32Array;
 }
 
 function readModelFile(path: string): Uint8Array {
@@ -161,13 +164,14 @@ async function profileModel(
     const confusion = confusionMatrix(validation.labels, predictions, classCount);
 
     let testAccuracy: number | undefined;
+    let testOutputs: Float32Array | undefined;
     if (test !== undefined) {
-      const testOutputs = await runRecords(checked.model, session, feed(test), request.scale, classCount, request.maxBatch);
+      testOutputs = await runRecords(checked.model, session, feed(test), request.scale, classCount, request.maxBatch);
       testAccuracy = accuracyOf(confusionMatrix(test.labels, argmaxRows(testOutputs, classCount), classCount));
     }
 
     const outputKind = request.outputKind === 'auto' ? (rowsAreProbabilities(validationOutputs, classCount) ? 'probabilities' : 'logits') : request.outputKind;
-    return { ...checked, outputKind, validationOutputs, confusion, validationAccuracy: accuracyOf(confusion), testAccuracy };
+    return { ...checked, outputKind, validationOutputs, confusion, validationAccuracy: accuracyOf(confusion), testAccuracy, testOutputs };
   } finally {
     await session.release();
   }
@@ -296,6 +300,9 @@ export async function profileApplication(request: ProfileRequest): Promise<Profi
   };
   const predictions = Object.fromEntries(profiled.map((item) => [item.id, argmaxRows(item.validationOutputs, classCount)]));
   if (request.sneakpeek === undefined) predictions[sneakpeek.id] = argmaxRows(sneakpeek.validationOutputs, classCount);
-  return { application, costs, notes, predictions };
+
+  const testOutputs: Record<string, Float32Array> = {};
+  for (const item of [...variants, sneakpeek]) if (item.testOutputs !== undefined) testOutputs[item.id] = item.testOutputs;
+  return { application, costs, notes, predictions, ...(test === undefined ? {} : { test: { data: test, outputs: testOutputs } }) };
 }
 

@@ -360,7 +360,7 @@ describe('profile command', () => {
   it('writes and updates a manifest', () => {
     const manifestFile = join(folder, 'site', 'manifest.json');
     const common = ['--classes', CLASSES.join(','), '--validation', jsonData(), '--manifest', manifestFile, '--loads', '1', '--runs', '1', '--max-batch', '4'];
-    const first = run(['--app', 'colours', '--variant', `${model('small')}=colours-small`, ...common]);
+    const first = run(['--app', 'colours', '--variant', `${model('small')}=colours-small`, '--test', jsonData(), ...common]);
     const second = run(['--app', 'shades', '--variant', model('shade'), '--sneakpeek', `${model('peek')}=shades-peek`, ...common]);
 
     expect(first.status, first.stderr).toBe(0);
@@ -374,6 +374,14 @@ describe('profile command', () => {
     for (const application of manifest.applications) {
       for (const entry of [...application.variants, application.sneakpeek]) expect(existsSync(join(folder, 'site', entry.file)), entry.file).toBe(true);
     }
+    const testSet = manifest.applications[0]?.testSet;
+    expect(testSet?.count).toBe(RECORDS);
+    expect(testSet?.recordBytes).toBe(FEATURES * 4);
+    expect(readFileSync(join(folder, 'site', testSet?.inputsFile ?? '')).length).toBe(RECORDS * FEATURES * 4);
+    expect([...readFileSync(join(folder, 'site', testSet?.labelsFile ?? ''))]).toEqual(separableRecords(RECORDS, FEATURES, CLASSES.length).labels);
+    const testPredictions = JSON.parse(readFileSync(join(folder, 'site', testSet?.predictionsFile ?? ''), 'utf8')) as Record<string, number[]>;
+    expect(testPredictions['colours-small']).toEqual(separableRecords(RECORDS, FEATURES, CLASSES.length).labels);
+    expect(manifest.applications[1]?.testSet).toBeUndefined();
     const profile = JSON.parse(readFileSync(join(folder, 'site', 'profiles', 'colours-node-wasm.json'), 'utf8')) as DeviceProfile;
     expect(Object.keys(profile.models).sort()).toEqual(['colours-small', 'colours-small-as-sneakpeek']);
     expect(profile.models['colours-small']?.latencyMs['4']).toHaveLength(1);
