@@ -160,7 +160,9 @@ export class SneakPeekRuntimeElement extends LitElement {
    * start, after firing `error`.
    */
   async start(): Promise<Runtime> {
-    await this.updateComplete;
+    // Waiting only for a pending update keeps a restart from updated() synchronous up to the
+    // new `ready` promise, so a caller that awaits `updateComplete` then sees that promise.
+    if (this.isUpdatePending) await this.updateComplete;
     const attributes = this.readAttributes();
     if (this.started !== undefined && this.phase !== ElementState.Failed && sameStart(this.started, attributes, this.options)) return this.ready;
 
@@ -168,11 +170,11 @@ export class SneakPeekRuntimeElement extends LitElement {
     this.started = { attributes, options: this.options };
     if (this.deferred.settled) this.deferred = createDeferred();
     const ready = this.deferred.promise;
-    await this.release();
-    if (generation !== this.generation) return ready;
     this.phase = ElementState.Starting;
     this.errorMessage = undefined;
     this.startup = EMPTY_STARTUP;
+    await this.release();
+    if (generation !== this.generation) return ready;
 
     let runtime: Runtime;
     try {
@@ -348,7 +350,8 @@ export class SneakPeekRuntimeElement extends LitElement {
       case ElementState.Starting:
         return renderStartup(this.startup);
       case ElementState.Ready: {
-        const ready = this.current!.ready;
+        if (this.current === undefined) return nothing;
+        const ready = this.current.ready;
         return html`<p class="status" role="status">
           Ready on <strong>${ready.provider}</strong>, serving ${ready.applications.map((application) => application.name).join(', ')}.
         </p>`;

@@ -1,10 +1,10 @@
 /**
- * `<sneakpeek-runtime>` embedded by a page on a second origin. The test builds the library
- * (`npm run build:lib`) and starts two static servers on 127.0.0.1:
+ * `<sneakpeek-runtime>` embedded by a page on a second origin. The spec builds the library
+ * (`npm run build:lib`), and each test starts two static servers on 127.0.0.1:
  * - origin A serves the models and onnxruntime-web's `.mjs` and `.wasm` files, with the CORS and
  *   Cross-Origin-Resource-Policy headers a cross-origin embedder needs;
  * - origin B serves the embedding page (`embed/`) and the library (`dist-lib/`), cross-origin
- *   isolated so that onnxruntime-web may use WASM threads.
+ *   isolated (so onnxruntime-web may use WASM threads) or not.
  * The page on B loads everything model-related from A, submits test records of every application
  * and gets their outcomes, and no request goes anywhere but the two servers.
  */
@@ -65,85 +65,100 @@ async function startStaticServer(folders: Record<string, string>, headers: (requ
   return { origin: `http://127.0.0.1:${port}`, served, server };
 }
 
-let models: StaticServer;
-let page: StaticServer;
+/** Ways to embed: onnxruntime-web's files from `ort-base` on origin A, or from dist-lib/ beside the element. */
+const CASES = [
+  { name: 'isolated page, ort-base on the models origin', ortBase: true, isolated: true },
+  { name: 'plain page, onnxruntime-web from dist-lib', ortBase: false, isolated: false },
+] as const;
 
-test.beforeAll(async () => {
+const servers: StaticServer[] = [];
+
+test.beforeAll(() => {
   // The spec builds the library itself, so it never tests a stale dist-lib/.
   execFileSync('npx', ['vite', 'build', '--config', 'vite.lib.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-
-  page = await startStaticServer({ '/embed/': resolve(root, 'embed'), '/dist-lib/': resolve(root, 'dist-lib') }, () => ({
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-  }));
-  models = await startStaticServer(
-    { '/models/': resolve(root, 'models'), '/ort/': resolve(root, 'node_modules/onnxruntime-web/dist') },
-    () => ({
-      'Access-Control-Allow-Origin': page.origin,
-      'Cross-Origin-Resource-Policy': 'cross-origin',
-      Vary: 'Origin',
-    }),
-  );
 });
 
 test.afterAll(async () => {
-  for (const server of [models, page]) await new Promise((done) => server?.server.close(done));
+  for (const { server } of servers) await new Promise((done) => server.close(done));
 });
 
-test('page on a second origin serves requests', async ({ browser }) => {
-  const context = await browser.newContext();
-  const requested: string[] = [];
-  context.on('request', (request) => requested.push(request.url()));
-  const tab = await context.newPage();
-  tab.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+for (const { name, ortBase, isolated } of CASES) {
+  test(`second origin serves requests: ${name}`, async ({ browser }) => {
+    // Origin B: the embedding page and the library, cross-origin isolated or not.
+    const isolation: Record<string, string> = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
+      : {};
+    const page = await startStaticServer({ '/embed/': resolve(root, 'embed'), '/dist-lib/': resolve(root, 'dist-lib') }, () => isolation);
+    // Origin A: the models and onnxruntime-web's files, readable by origin B.
+    const models = await startStaticServer({ '/models/': resolve(root, 'models'), '/ort/': resolve(root, 'node_modules/onnxruntime-web/dist') }, () => ({
+      'Access-Control-Allow-Origin': page.origin,
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      Vary: 'Origin',
+    }));
+    servers.push(page, models);
 
-  const query = new URLSearchParams({
-    manifest: `${models.origin}/models/manifest.json`,
-    'ort-base': `${models.origin}/ort/`,
-    provider: 'wasm',
-    records: String(RECORDS_PER_APPLICATION),
-    deadline: '120000',
-    'profile-runs': '1',
-    headless: '',
-  });
-  await tab.goto(`${page.origin}/embed/index.html?${query}`);
-  await tab.waitForFunction(() => window.embedDemo?.state !== 'starting', undefined, { timeout: 4 * 60 * 1000 });
-  const demo = await tab.evaluate(() => window.embedDemo!);
-  const isolated = await tab.evaluate(() => crossOriginIsolated);
-  await context.close();
+    const context = await browser.newContext();
+    const requested: string[] = [];
+    context.on('request', (request) => requested.push(request.url()));
+    const tab = await context.newPage();
+    const pageErrors: string[] = [];
+    tab.on('pageerror', (error) => pageErrors.push(error.message));
 
-  expect(demo.error).toBeUndefined();
-  expect(demo.state).toBe('done');
-  expect(isolated, 'the page is cross-origin isolated').toBe(true);
+    const query = new URLSearchParams({
+      manifest: `${models.origin}/models/manifest.json`,
+      provider: 'wasm',
+      records: String(RECORDS_PER_APPLICATION),
+      deadline: '120000',
+      'profile-runs': '1',
+      headless: '',
+    });
+    if (ortBase) query.set('ort-base', `${models.origin}/ort/`);
+    await tab.goto(`${page.origin}/embed/index.html?${query}`);
+    await tab.waitForFunction(() => window.embedDemo?.state !== 'starting', undefined, { timeout: 4 * 60 * 1000 });
+    const demo = await tab.evaluate(() => window.embedDemo!);
+    const crossOriginIsolated = await tab.evaluate(() => globalThis.crossOriginIsolated);
+    await context.close();
 
-  // One completed outcome per request, with a class of its application, and the class the served
-  // variant predicted for that record at training time.
-  const manifest = JSON.parse(readFileSync(resolve(root, 'models/manifest.json'), 'utf8')) as Manifest;
-  expect(demo.rows).toHaveLength(manifest.applications.length * RECORDS_PER_APPLICATION);
-  for (const application of manifest.applications) {
-    const predictions = JSON.parse(readFileSync(resolve(root, 'models', application.testSet!.predictionsFile), 'utf8')) as Record<string, number[]>;
-    const rows = demo.rows.filter((row) => row.application === application.id);
-    expect(rows.map((row) => row.record).sort(), `records of ${application.id}`).toEqual([...Array(RECORDS_PER_APPLICATION).keys()]);
-    for (const row of rows) {
-      const outcome = row.outcome;
-      expect(outcome.status, `outcome of ${application.id} record ${row.record}`).toBe('completed');
-      if (outcome.status !== 'completed') continue;
-      expect(application.classes, `label of ${application.id} record ${row.record}`).toContain(outcome.label);
-      expect(outcome.classIndex, `class of ${application.id} record ${row.record} on ${outcome.variantId}`).toBe(predictions[outcome.variantId]![row.record]);
+    expect(demo.error).toBeUndefined();
+    expect(demo.state).toBe('done');
+    expect(pageErrors).toEqual([]);
+    expect(crossOriginIsolated, 'whether the page is cross-origin isolated').toBe(isolated);
+
+    // One completed outcome per request, with a class of its application, and the class the served
+    // variant predicted for that record at training time.
+    const manifest = JSON.parse(readFileSync(resolve(root, 'models/manifest.json'), 'utf8')) as Manifest;
+    expect(demo.rows).toHaveLength(manifest.applications.length * RECORDS_PER_APPLICATION);
+    for (const application of manifest.applications) {
+      const predictions = JSON.parse(readFileSync(resolve(root, 'models', application.testSet!.predictionsFile), 'utf8')) as Record<string, number[]>;
+      const rows = demo.rows.filter((row) => row.application === application.id);
+      expect(rows.map((row) => row.record).sort(), `records of ${application.id}`).toEqual([...Array(RECORDS_PER_APPLICATION).keys()]);
+      for (const row of rows) {
+        const outcome = row.outcome;
+        expect(outcome.status, `outcome of ${application.id} record ${row.record}`).toBe('completed');
+        if (outcome.status !== 'completed') continue;
+        expect(application.classes, `label of ${application.id} record ${row.record}`).toContain(outcome.label);
+        expect(outcome.classIndex, `class of ${application.id} record ${row.record} on ${outcome.variantId}`).toBe(predictions[outcome.variantId]![row.record]);
+      }
     }
-  }
 
-  // Every request went to one of the two servers, worker requests included.
-  const foreign = requested.filter((url) => !url.startsWith(`${models.origin}/`) && !url.startsWith(`${page.origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
-  expect(foreign).toEqual([]);
-  expect(requested.some((url) => url.endsWith('.onnx')), 'model downloads, made in the scheduler worker, were observed').toBe(true);
+    // Every request went to one of the two servers, worker requests included.
+    const foreign = requested.filter((url) => !url.startsWith(`${models.origin}/`) && !url.startsWith(`${page.origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    expect(foreign).toEqual([]);
+    expect(requested.some((url) => url.endsWith('.onnx')), 'model downloads, made in the scheduler worker, were observed').toBe(true);
 
-  // onnxruntime-web's files came from ort-base on origin A, none from dist-lib on origin B.
-  expect(models.served).toContain('/ort/ort-wasm-simd-threaded.jsep.wasm');
-  expect(models.served).toContain('/ort/ort-wasm-simd-threaded.wasm');
-  expect(page.served.filter((path) => path.endsWith('.wasm'))).toEqual([]);
-});
+    // onnxruntime-web's .wasm files came from ort-base when it was set, else from dist-lib/.
+    const wasmFromModels = models.served.filter((path) => path.endsWith('.wasm')).sort();
+    const wasmFromPage = page.served.filter((path) => path.endsWith('.wasm'));
+    if (ortBase) {
+      expect(wasmFromModels).toEqual(['/ort/ort-wasm-simd-threaded.jsep.wasm', '/ort/ort-wasm-simd-threaded.wasm']);
+      expect(wasmFromPage).toEqual([]);
+    } else {
+      expect(wasmFromModels).toEqual([]);
+      expect(wasmFromPage).toHaveLength(2);
+      for (const path of wasmFromPage) expect(path).toMatch(/^\/dist-lib\/assets\/ort-wasm-simd-threaded[.-]/);
+    }
+  });
+}
 
 declare global {
   interface Window {
