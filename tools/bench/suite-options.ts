@@ -21,7 +21,8 @@ export const SUITE_DEFAULTS = Object.freeze({
   apps: undefined as readonly string[] | undefined,
   serverLoads: [0.5, 1, 2] as readonly number[],
   burstLoad: 1,
-  requests: 100,
+  seconds: 10,
+  maxRequests: 5000,
   singleStream: 50,
   deadlineRange: [2, 8] as readonly [number, number],
   burstRatio: 4,
@@ -39,7 +40,8 @@ export const SMOKE_DEFAULTS = Object.freeze({
   providers: ['wasm'] as readonly BenchProvider[],
   policies: [PolicyName.SneakPeek, PolicyName.EdfAccurate] as readonly PolicyName[],
   serverLoads: [1] as readonly number[],
-  requests: 20,
+  seconds: 1.5,
+  maxRequests: 300,
   singleStream: 10,
   overheadBatches: 3,
   out: 'results/bench-smoke',
@@ -83,8 +85,11 @@ Options:
                         default: ${SUITE_DEFAULTS.serverLoads.join(',')} (--smoke: ${SMOKE_DEFAULTS.serverLoads.join(',')})
   --burst-load L        load factor of the burst and mixed scenarios
                         default: ${SUITE_DEFAULTS.burstLoad}
-  --requests N          requests per application in each open-loop run
-                        default: ${SUITE_DEFAULTS.requests} (--smoke: ${SMOKE_DEFAULTS.requests})
+  --seconds S           planned length of each open-loop run: each application gets its
+                        arrival rate times S requests, at most --max-requests
+                        default: ${SUITE_DEFAULTS.seconds} (--smoke: ${SMOKE_DEFAULTS.seconds})
+  --max-requests N      most requests per application in one open-loop run
+                        default: ${SUITE_DEFAULTS.maxRequests} (--smoke: ${SMOKE_DEFAULTS.maxRequests})
   --single-stream N     requests in each single-stream run, spread over the applications
                         default: ${SUITE_DEFAULTS.singleStream} (--smoke: ${SMOKE_DEFAULTS.singleStream})
   --deadline-range A,B  relative deadlines are uniform between A and B times the device's
@@ -117,7 +122,8 @@ export interface SuiteOptions {
   apps: string[] | undefined;
   serverLoads: number[];
   burstLoad: number;
-  requests: number;
+  seconds: number;
+  maxRequests: number;
   singleStream: number;
   deadlineRange: [number, number];
   burstRatio: number;
@@ -145,7 +151,8 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
         apps: { type: 'string' },
         loads: { type: 'string' },
         'burst-load': { type: 'string' },
-        requests: { type: 'string' },
+        seconds: { type: 'string' },
+        'max-requests': { type: 'string' },
         'single-stream': { type: 'string' },
         'deadline-range': { type: 'string' },
         'burst-ratio': { type: 'string' },
@@ -187,7 +194,8 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
     apps: values.apps === undefined ? undefined : nameList('--apps', values.apps),
     serverLoads: numberList('--loads', values.loads, defaults.serverLoads, load, 'load factors in (0, 100]'),
     burstLoad: singleNumber('--burst-load', values['burst-load'], defaults.burstLoad, load, 'a load factor in (0, 100]'),
-    requests: singleNumber('--requests', values.requests, defaults.requests, whole(1), 'a whole number of requests >= 1'),
+    seconds: singleNumber('--seconds', values.seconds, defaults.seconds, (value) => value > 0, 'a positive number of seconds'),
+    maxRequests: singleNumber('--max-requests', values['max-requests'], defaults.maxRequests, whole(1), 'a whole number of requests >= 1'),
     singleStream: singleNumber('--single-stream', values['single-stream'], defaults.singleStream, whole(1), 'a whole number of requests >= 1'),
     deadlineRange: [deadlineRange[0]!, deadlineRange[1]!],
     burstRatio: singleNumber('--burst-ratio', values['burst-ratio'], defaults.burstRatio, (value) => value >= 1, 'a ratio >= 1'),

@@ -90,19 +90,19 @@ export function simApplicationsOn(applications: readonly SuiteApplication[], cos
 
 /**
  * Plans every scenario's trace on the device the profile describes, so loads and deadlines are
- * relative to its measured speed. Bursts dwell for a tenth (burst) and four tenths (calm) of a
- * stream, the simulator's 1:4 ratio scaled down, so a short run still contains bursts.
+ * relative to its measured speed. An open-loop run lasts about `seconds`: each application gets
+ * its arrival rate times that many requests, at most `maxRequests`. Bursts dwell for a tenth
+ * (burst) and four tenths (calm) of a run, the simulator's 1:4 ratio scaled to the run, so a
+ * short run still contains bursts.
  */
 export function planRuns(options: SuiteOptions, applications: readonly SimApplication[]): PlannedRun[] {
   const { ratePerMs, referenceLatencyMs } = deviceReference(applications);
   const deadlines = deadlineRangeMs(options, referenceLatencyMs);
-  const bursts = resolveBurstOptions({
-    rateRatio: options.burstRatio,
-    calmDwellGaps: Math.max(5, 0.4 * options.requests * applications.length),
-    burstDwellGaps: Math.max(2, 0.1 * options.requests * applications.length),
-  });
-  const plan = (workload: WorkloadKind, load: number, count: number): PlannedArrival[] =>
-    mergeStreams(
+  const countAt = (load: number): number => Math.min(options.maxRequests, Math.max(1, Math.round(load * ratePerMs * options.seconds * 1000)));
+  const plan = (workload: WorkloadKind, load: number, count: number): PlannedArrival[] => {
+    const gaps = count * applications.length;
+    const bursts = resolveBurstOptions({ rateRatio: options.burstRatio, calmDwellGaps: Math.max(5, 0.4 * gaps), burstDwellGaps: Math.max(2, 0.1 * gaps) });
+    return mergeStreams(
       applications.map((application) =>
         planStream({
           application: application.id,
@@ -117,6 +117,7 @@ export function planRuns(options: SuiteOptions, applications: readonly SimApplic
         }),
       ),
     );
+  };
 
   const runs: PlannedRun[] = [];
   for (const scenario of options.scenarios) {
@@ -129,14 +130,14 @@ export function planRuns(options: SuiteOptions, applications: readonly SimApplic
       }
       case 'server':
         for (const load of options.serverLoads) {
-          runs.push({ scenario, load, workload: WorkloadKind.Control, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Control, load, options.requests) });
+          runs.push({ scenario, load, workload: WorkloadKind.Control, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Control, load, countAt(load)) });
         }
         break;
       case 'burst':
-        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Burst, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Burst, options.burstLoad, options.requests) });
+        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Burst, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Burst, options.burstLoad, countAt(options.burstLoad)) });
         break;
       case 'mixed':
-        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Mixed, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Mixed, options.burstLoad, options.requests) });
+        runs.push({ scenario, load: options.burstLoad, workload: WorkloadKind.Mixed, mode: ReplayMode.Open, arrivals: plan(WorkloadKind.Mixed, options.burstLoad, countAt(options.burstLoad)) });
         break;
     }
   }

@@ -373,7 +373,7 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     adapter === undefined
       ? '- WebGPU adapter: none reported.'
       : `- WebGPU adapter: \`${`${adapter.vendor} ${adapter.architecture}`.trim()}\`${adapter.isFallbackAdapter ? ', a **fallback adapter**: software rendering on the CPU, so WebGPU timings here are not GPU speed' : ''}.`,
-    `- Workloads: ${report.options.requests} requests per application in each open-loop run, ${report.options.singleStream} in each single stream; applications ${report.applications.join(', ')} served together; deadlines uniform between ${report.options.deadlineRange.join(' and ')} times the device's reference latency; memory budget ${report.options.memoryBudgetBytes / 2 ** 20} MiB; seed ${report.options.seed}.`,
+    `- Workloads: each open-loop run planned for ${report.options.seconds} s (at most ${report.options.maxRequests} requests per application), ${report.options.singleStream} requests in each single stream; applications ${report.applications.join(', ')} served together; deadlines uniform between ${report.options.deadlineRange.join(' and ')} times the device's reference latency; memory budget ${report.options.memoryBudgetBytes / 2 ** 20} MiB; seed ${report.options.seed}.`,
     '',
     '## Reading the tables',
     '',
