@@ -208,7 +208,7 @@ function parseOptions(argv: string[]): CommandOptions | 'help' | 'write-schema' 
         licence: values.licence,
         source: values.source ?? values.validation,
         split: values.split,
-        trainingCommand: `${COMMAND} -- ${argv.join(' ')}`,
+        trainingCommand: `${COMMAND} -- ${argv.map((argument) => (/[\s"'\\]/.test(argument) ? JSON.stringify(argument) : argument)).join(' ')}`,
       },
       timing: { loads: positiveNumber('loads', values.loads, true), runs: positiveNumber('runs', values.runs, true) },
     },
