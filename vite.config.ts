@@ -43,9 +43,7 @@ function modelsFolder(): Plugin {
 }
 
 /** Pages of the app by build entry name. They register the service worker; the benchmark page does not. */
-const appPages: Record<string, string> = Object.fromEntries(
-  Object.entries({ main: 'index.html', replay: 'replay.html' }).filter(([, page]) => existsSync(resolve(import.meta.dirname, page))),
-);
+const appPages = { main: 'index.html', replay: 'replay.html' };
 
 /**
  * The web app manifest. `display_override` requests the whole screen, as a kiosk wants; a browser
@@ -178,10 +176,11 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 1024,
-    // The app, and the page `npm run bench:runtime` drives.
+    // The app's two pages, and the page that `npm run bench:runtime` and `npm run bench` drive.
     rolldownOptions: {
       input: {
-        ...Object.fromEntries(Object.entries(appPages).map(([name, page]) => [name, resolve(import.meta.dirname, page)])),
+        main: resolve(import.meta.dirname, appPages.main),
+        replay: resolve(import.meta.dirname, appPages.replay),
         benchRuntime: resolve(import.meta.dirname, 'bench/runtime.html'),
       },
     },
