@@ -235,7 +235,7 @@ function readClasses(list: string | undefined, file: string | undefined): string
   return names;
 }
 
-/** Where a model file lives relative to the manifest, copying it into `<folder>/<app>/` when it lies outside. */
+/** Returns a model's path relative to the manifest, copying the file into `<folder>/<app>/` first when it lies outside. */
 function placeModel(modelPath: string, manifestFile: string, application: string, copy: boolean): string {
   const folder = dirname(manifestFile);
   const inside = relative(folder, modelPath);

@@ -186,7 +186,7 @@ export const MANIFEST_SCHEMA: SchemaNode = {
 export interface ManifestIssue {
   /** Path of the field, for example `applications[0].variants[1].sha256`; `(root)` for the whole document. */
   path: string;
-  /** What is wrong and what is expected, as a sentence without the path. */
+  /** Description of the failure and the expected value, as a sentence without the path. */
   problem: string;
 }
 
@@ -280,7 +280,7 @@ function lowerBoundWords(node: SchemaNode): string {
   return `at least ${String(node.minimum)}`;
 }
 
-/** The schema's own words for a field, appended to a problem. */
+/** Returns the schema's description of a field in brackets, for the end of a problem. */
 function expectation(node: SchemaNode): string {
   return node.description === undefined ? '' : ` (${node.description.replace(/\.$/, '')})`;
 }
@@ -342,7 +342,7 @@ function checkObject(node: SchemaNode, value: Record<string, unknown>, path: str
   }
 }
 
-/** Rules JSON Schema cannot state: sizes that depend on the class count, unique ids, batch limits. */
+/** Checks the rules JSON Schema cannot state: sizes that depend on the class count, unique ids, batch limits. */
 function crossFieldIssues(manifest: Manifest, issues: ManifestIssue[]): void {
   const applicationIds = new Set<string>();
   const modelIds = new Map<string, string>();

@@ -2,7 +2,7 @@
  * Reading a labelled data set (validation or test records with their true classes) from the
  * formats the profiler accepts:
  *
- * - CSV: a header row, one record per row. The label column (default `label`) holds a class
+ * - CSV: a header row, one record per row. The label column (default `label`) contains a class
  *   name or index; every other column is one input value, in column order.
  * - JSON: `{"inputs": [[...], ...], "labels": [...]}` or `[{"input": [...], "label": ...}, ...]`.
  *   Nested input arrays are flattened row-major; labels are class names or indices.
@@ -37,7 +37,7 @@ export interface LabelledData {
   source: string;
 }
 
-/** Where a labelled data set lives: the inputs file and, for NumPy and IDX, the labels file. */
+/** Location of a labelled data set: the inputs file and, for NumPy and IDX, the labels file. */
 export interface DataFiles {
   inputs: string;
   labels?: string;
@@ -330,7 +330,8 @@ export function encodeNpy(values: ArrayLike<number>, shape: readonly number[], d
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
 
-  const size = descr === '|u1' ? 1 : descr === '<i8' ? 8 : 4;
+  const sizes = { '|u1': 1, '<i8': 8, '<f4': 4 } as const;
+  const size = sizes[descr];
   const body = Buffer.alloc(values.length * size);
   for (let index = 0; index < values.length; index += 1) {
     const value = values[index] ?? 0;

@@ -138,7 +138,7 @@ export function expectedCalibrationError(probabilities: Float64Array, labels: re
 
 /**
  * Whether every row looks like a probability distribution: values in [0, 1] that sum to 1 within
- * `tolerance`. Logits almost never pass this, so it tells the two output kinds apart.
+ * `tolerance`. Logits almost never pass this, so it separates the two output kinds.
  */
 export function rowsAreProbabilities(outputs: Float32Array, classCount: number, tolerance = 1e-3): boolean {
   for (let offset = 0; offset < outputs.length; offset += classCount) {

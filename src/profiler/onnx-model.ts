@@ -1,7 +1,7 @@
 /**
- * Reading the parts of an ONNX file that the profiler needs (opsets, graph inputs and outputs,
- * initializer sizes, node outputs) with a small protobuf wire-format decoder, and writing a copy
- * of a model that exposes every node output as a graph output.
+ * Reading the parts of an ONNX file that the profiler needs with a small protobuf wire-format
+ * decoder: opsets, graph inputs and outputs, initializer sizes and node outputs. Also writing a
+ * copy of a model that exposes every node output as a graph output.
  *
  * Field numbers follow onnx/onnx.proto (ONNX 1.x): ModelProto.ir_version 1, opset_import 8,
  * graph 7; GraphProto.node 1, initializer 5, input 11, output 12; NodeProto.output 2, op_type 4;

@@ -4,7 +4,7 @@
  *   2. read the labelled validation data (and the test data, when given);
  *   3. run every model on the validation records: confusion matrix, accuracy, output kind;
  *   4. fit the SneakPeek model's temperature, or use the cheapest variant as the SneakPeek model
- *      when none is given, and say so;
+ *      when none is given, with a note that states it;
  *   5. estimate footprints and time loads and batches on this machine;
  *   6. hash the files and assemble the `ApplicationManifest`.
  */

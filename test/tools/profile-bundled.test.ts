@@ -28,9 +28,9 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /**
  * Largest difference allowed from the recorded temperature and calibration error. PyTorch fitted
- * the temperature with L-BFGS on its own float32 logits; the profiler searches on
- * onnxruntime-web's logits, which differ by up to about 2e-5, and the two optimisers stop at
- * different points of a flat minimum. The measured differences were below 6e-5.
+ * the temperature with L-BFGS on its own float32 logits. The profiler searches on
+ * onnxruntime-web's logits, which differ from those by up to about 2e-5, and the two optimisers
+ * stop at different points of a flat minimum. The measured differences were below 6e-5.
  */
 const CALIBRATION_TOLERANCE = 2e-4;
 

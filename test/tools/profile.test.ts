@@ -64,7 +64,7 @@ function request(variants: string[], validation: DataFiles, overrides: Partial<P
   };
 }
 
-/** The confusion matrix of a perfect classifier on `separableRecords(RECORDS, ...)`. */
+/** Returns the confusion matrix of a perfect classifier on `separableRecords(RECORDS, ...)`. */
 function perfectConfusion(): number[][] {
   const { labels } = separableRecords(RECORDS, FEATURES, CLASSES.length);
   return CLASSES.map((_, row) => CLASSES.map((__, column) => (row === column ? labels.filter((label) => label === row).length : 0)));
