@@ -145,6 +145,14 @@ describe('profiler on exported models', () => {
     expect(result.application.variants[0]?.validationAccuracy).toBe(1);
   }, 60_000);
 
+  it('takes a symbolic record shape from --input-shape', async () => {
+    const path = model('symbolic', { recordDimension: 'features' });
+    const result = await profileApplication(request([path], { inputs: jsonData() }, { choices: { recordShape: [FEATURES] } }));
+
+    expect(result.application.input.shape).toEqual([-1, FEATURES]);
+    expect(result.application.variants[0]?.validationAccuracy).toBe(1);
+  }, 60_000);
+
   it('derives a SneakPeek model and says so', async () => {
     const result = await profileApplication(request([model('one'), model('two')], { inputs: jsonData() }));
 
@@ -327,6 +335,22 @@ describe('profiler errors', () => {
         return { request: request([goodModel(), path], { inputs: jsonData() }), file: path };
       },
       words: ['input "pixels" differs from input "input"', 'same input name'],
+    },
+    {
+      name: 'symbolic record shape without --input-shape',
+      setup: () => {
+        const path = model('symbolic-record', { recordDimension: 'features' });
+        return { request: request([path], { inputs: jsonData() }), file: path };
+      },
+      words: ['unnamed or symbolic dimensions', '--input-shape'],
+    },
+    {
+      name: 'operator onnxruntime-web lacks',
+      setup: () => {
+        const path = model('unknown-operator', { scoringOperator: 'GemmPlusPlus' });
+        return { request: request([path], { inputs: jsonData() }), file: path };
+      },
+      words: ['onnxruntime-web 1.31.1 failed to load the model (opset 13, IR version 8)', 'GemmPlusPlus', 'Re-export it'],
     },
     {
       name: 'SneakPeek model with a fixed batch',
