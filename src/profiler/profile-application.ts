@@ -34,6 +34,9 @@ import { checkModel, createSession, runRecords, UnservableModelError, type Check
 /** Largest batch the runtime's SneakPeek lane runs at once (`maxBatch` in the scheduler's lane spec). */
 export const SNEAKPEEK_LANE_MAX_BATCH = 64;
 
+/** |log T| beyond which a fitted temperature counts as stuck at the edge of the search range (±5). */
+const TEMPERATURE_EDGE = 4.9;
+
 export type OutputKindChoice = 'logits' | 'probabilities' | 'auto';
 
 export interface ModelSpec {
@@ -266,6 +269,11 @@ export async function profileApplication(request: ProfileRequest): Promise<Profi
   if (sneakpeek.outputKind === 'logits') {
     temperature = fitTemperature(sneakpeek.validationOutputs, validation.labels, classCount);
     probabilities = softmaxRows(sneakpeek.validationOutputs, classCount, temperature);
+    if (Math.abs(Math.log(temperature)) > TEMPERATURE_EDGE) {
+      notes.push(
+        `${sneakpeek.id}: the fitted temperature ${temperature.toPrecision(3)} lies at the edge of the search range, which happens when the validation data is too easy or too hard for the model (all correct or no better than chance), so its posterior is poorly calibrated. Use more varied validation data, or a SneakPeek model that makes some mistakes on it.`,
+      );
+    }
   } else {
     probabilities = Float64Array.from(sneakpeek.validationOutputs);
     notes.push(`${sneakpeek.id} outputs probabilities, so the runtime uses them as they are and its temperature is 1.`);
