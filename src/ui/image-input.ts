@@ -27,7 +27,7 @@ export interface GreyImage {
   pixels: Uint8ClampedArray | Uint8Array;
 }
 
-/** Converts RGBA pixels (as `ImageData` holds them) to grey, compositing transparency onto white. */
+/** Converts RGBA pixels (the layout of `ImageData`) to grey, compositing transparency onto white. */
 export function rgbaToGrey(rgba: Uint8ClampedArray, width: number, height: number): GreyImage {
   if (rgba.length !== width * height * 4) {
     throw new RangeError(`rgbaToGrey got ${rgba.length} bytes for a ${width}×${height} image; RGBA needs ${width * height * 4}.`);
@@ -84,7 +84,7 @@ export function toModelPixels(image: GreyImage, invert: boolean = borderMean(ima
   const output = new Uint8Array(IMAGE_SIDE * IMAGE_SIDE);
   if (right < 0) return output;
 
-  // Longest edge to 28 pixels, the other in proportion, centred.
+  // Scale the longer edge to 28 pixels and the other in proportion, then centre.
   const boxWidth = right - left + 1;
   const boxHeight = bottom - top + 1;
   const scale = IMAGE_SIDE / Math.max(boxWidth, boxHeight);

@@ -1,8 +1,8 @@
 /**
- * `<sneakpeek-kiosk>`: the app's start page. It starts one runtime for every application in the
- * manifest, shows start-up progress, then the request view beside the schedule view, with a
- * full-screen button for kiosks and a sample load that replays product test images so the
- * schedule has something to show.
+ * `<sneakpeek-kiosk>`: the app's start page. A headless `<sneakpeek-runtime>` element starts one
+ * runtime for every application in the manifest and shows its start-up progress. The kiosk then
+ * lays out the request view beside the schedule view, with a full-screen button and a sample load
+ * that replays product test images so the schedule has something to show.
  *
  * Query parameters: `provider` (`auto`, `webgpu` or `wasm`), `budget` (memory budget in bytes)
  * and `load` (replay that many product requests as soon as the runtime is ready).
@@ -11,10 +11,13 @@
  * (Playwright, DevTools) can read `stats()` or submit requests to the runtime the views show.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { createRuntime, type Runtime } from '../client/runtime.js';
-import type { ProviderPreference, StartupProgress } from '../protocol/messages.js';
+import { ifDefined } from 'lit/directives/if-defined.js';
+import type { Runtime } from '../client/runtime.js';
+import type { SneakPeekErrorEvent, SneakPeekReadyEvent } from '../element/events.js';
+import type { ProviderPreference } from '../protocol/messages.js';
 import { planReplay, runReplay, WorkloadName, type ReplayReport } from './replay.js';
 import { loadTestSet } from './test-set.js';
+import '../element/define.js';
 import './views/request-view.js';
 import './views/schedule-view.js';
 
@@ -24,7 +27,7 @@ const DEFAULT_LOAD_REQUESTS = 600;
 
 export type KioskState = 'starting' | 'ready' | 'failed';
 
-/** What the page publishes on `window.sneakpeekKiosk`. */
+/** State the page publishes on `window.sneakpeekKiosk`. */
 export interface PublishedKiosk {
   state: KioskState;
   runtime?: Runtime;
@@ -69,7 +72,7 @@ export class SneakPeekKiosk extends LitElement {
   static override properties = {
     state: { state: true },
     error: { state: true },
-    progress: { state: true },
+    settings: { state: true },
     runtime: { state: true },
     loadState: { state: true },
     loadRequests: { state: true },
@@ -78,8 +81,8 @@ export class SneakPeekKiosk extends LitElement {
 
   private state: KioskState = 'starting';
   private error: string | undefined;
-  /** The latest progress report of each start-up stage. */
-  private progress = new Map<StartupProgress['stage'], StartupProgress>();
+  /** Settings from the query string; undefined when one is invalid. */
+  private settings: KioskSettings | undefined;
   private runtime: Runtime | undefined;
   private loadState: 'idle' | 'running' | 'done' | 'failed' = 'idle';
   private loadRequests = DEFAULT_LOAD_REQUESTS;
@@ -92,35 +95,33 @@ export class SneakPeekKiosk extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('fullscreenchange', this.onFullScreenChange);
-    if (this.runtime === undefined && this.state === 'starting') void this.start();
+    this.publish({ state: 'starting' });
+    try {
+      this.settings = kioskSettingsFromQuery(location.search);
+      if (this.settings.load > 0) this.loadRequests = this.settings.load;
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('fullscreenchange', this.onFullScreenChange);
-    void this.runtime?.dispose();
   }
 
-  private async start(): Promise<void> {
-    this.publish({ state: 'starting' });
-    try {
-      const settings = kioskSettingsFromQuery(location.search);
-      if (settings.load > 0) this.loadRequests = settings.load;
-      this.runtime = await createRuntime(
-        {
-          provider: settings.provider,
-          ...(settings.budget === undefined ? {} : { memoryBudgetBytes: settings.budget }),
-        },
-        (progress) => (this.progress = new Map(this.progress).set(progress.stage, progress)),
-      );
-      this.state = 'ready';
-      this.publish({ state: 'ready', runtime: this.runtime });
-      if (settings.load > 0) void this.runSampleLoad();
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-      this.state = 'failed';
-      this.publish({ state: 'failed', error: this.error });
-    }
+  /** Takes the runtime of the `<sneakpeek-runtime>` element once it is ready. */
+  private ready(event: SneakPeekReadyEvent): void {
+    this.runtime = event.runtime;
+    this.state = 'ready';
+    this.error = undefined;
+    this.publish({ state: 'ready', runtime: this.runtime, error: undefined });
+    if (this.settings !== undefined && this.settings.load > 0) void this.runSampleLoad();
+  }
+
+  private fail(error: unknown): void {
+    this.error = error instanceof Error ? error.message : String(error);
+    this.state = 'failed';
+    this.publish({ state: 'failed', error: this.error });
   }
 
   /** Replays product test images as the default workload: light, heavy, then light again. */
@@ -184,8 +185,15 @@ export class SneakPeekKiosk extends LitElement {
           <a href="./replay.html">Replay page</a>
         </nav>
       </header>
-      ${this.state === 'starting' ? this.renderProgress() : nothing}
-      ${this.state === 'failed' ? html`<p class="error" role="alert">The runtime did not start: ${this.error}</p>` : nothing}
+      ${this.settings === undefined
+        ? html`<p class="error" role="alert">The app did not start: ${this.error}</p>`
+        : html`<sneakpeek-runtime
+            headless
+            provider=${this.settings.provider}
+            memory-budget=${ifDefined(this.settings.budget)}
+            @ready=${(event: SneakPeekReadyEvent) => this.ready(event)}
+            @error=${(event: SneakPeekErrorEvent) => this.fail(event.error)}
+          ></sneakpeek-runtime>`}
       ${this.runtime === undefined
         ? nothing
         : html`<main>
@@ -196,28 +204,12 @@ export class SneakPeekKiosk extends LitElement {
   }
 
   private renderStatus() {
-    if (this.runtime === undefined) return html`<p class="status" role="status">${this.state === 'failed' ? 'Not running' : 'Starting…'}</p>`;
+    if (this.runtime === undefined) return nothing;
     const ready = this.runtime.ready;
-    return html`<p class="status" role="status">
-      Provider <strong>${ready.provider}</strong>: ${ready.providerNote}. ${ready.applications.length} applications,
-      ${ready.profiles.length} variants.${this.loadState === 'done' ? ' Sample load done.' : ''}
-    </p>`;
-  }
-
-  private renderProgress() {
-    const stages = [...this.progress.values()];
-    return html`<section class="startup" aria-label="Start-up progress">
-      <h2>Starting the runtime</h2>
-      ${stages.length === 0 ? html`<p role="status">Loading the manifest…</p>` : nothing}
-      ${stages.map(
-        (progress) => html`<label class="stage"
-          >${STAGE_NAMES[progress.stage]}: ${progress.message}
-          ${progress.fraction === undefined
-            ? html`<progress></progress>`
-            : html`<progress max="1" .value=${progress.fraction}></progress> <span>${(100 * progress.fraction).toFixed(0)}%</span>`}
-        </label>`,
-      )}
-    </section>`;
+    const load = { idle: '', running: ' Sample load running.', done: ' Sample load done.', failed: ` Sample load failed: ${this.published.load?.error ?? ''}` }[
+      this.loadState
+    ];
+    return html`<p class="status">${ready.profiles.length} variants of ${ready.applications.length} applications.${load}</p>`;
   }
 
   static override styles = css`
@@ -315,31 +307,11 @@ export class SneakPeekKiosk extends LitElement {
       padding: 0.8rem 1rem;
       min-width: 0;
     }
-    .startup {
-      max-width: 40rem;
-    }
-    .stage {
-      display: grid;
-      gap: 0.2rem;
-      margin: 0.6rem 0;
-    }
-    progress {
-      width: 100%;
-      height: 1.2rem;
-    }
     .error {
       color: #a0111f;
       font-weight: 600;
     }
   `;
 }
-
-const STAGE_NAMES: Record<StartupProgress['stage'], string> = {
-  manifest: 'Manifest',
-  download: 'Models',
-  provider: 'Provider',
-  profile: 'Profiling',
-  ready: 'Ready',
-};
 
 customElements.define('sneakpeek-kiosk', SneakPeekKiosk);

@@ -1,7 +1,7 @@
 /**
- * The kiosk app's views against the runtime they show: a real workload of product test images on
- * the WASM provider runs through the app, then the schedule view's lanes and counts are compared
- * with `runtime.stats()` and the outcomes the test collected, and the request view's figures with
+ * The kiosk app's views against the runtime they show. A real workload of product test images runs
+ * through the app on the WASM provider. The schedule view's lanes and counts must then equal
+ * `runtime.stats()` and the outcomes the test collected, and the request view's figures must equal
  * the outcome of the request it submitted. Figures are read from the DOM.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -47,7 +47,7 @@ async function count(page: Page, key: string): Promise<number> {
 test('schedule view matches the runtime after a workload', async ({ page }) => {
   await openKiosk(page);
   const schedule = page.locator('sneakpeek-schedule-view');
-  // The longest window, so no batch of this test slides out before it is counted.
+  // The 60 s window, so no batch of this test slides out before it is counted.
   await schedule.getByLabel('Show the last').selectOption('60');
 
   const requestsField = page.getByRole('spinbutton', { name: 'Requests', exact: true });

@@ -1,9 +1,11 @@
 /**
  * Horizontal bars with their figures written beside them, shared by the views. A bar's length
- * shows a fraction; its label, its number and optional marker words ("chosen", "answer") carry
- * the same facts in text, so nothing depends on colour. Each bar is an SVG rectangle sized by its
- * `width` attribute: a `style` attribute would need `'unsafe-inline'` in the page's
- * Content-Security-Policy, and Lit's `styleMap` writes one on its first render.
+ * shows a fraction. Its label, its number and optional marker words ("chosen", "answer") carry
+ * the same facts in text, so nothing depends on colour.
+ *
+ * Each bar is an SVG rectangle sized by its `width` attribute. A `style` attribute would need
+ * `'unsafe-inline'` in the page's Content-Security-Policy, and Lit's `styleMap` writes one on its
+ * first render.
  */
 import { css, html, svg } from 'lit';
 

@@ -1,6 +1,6 @@
 /**
- * What the request view knows about each shipped application's input beyond the manifest: which
- * editors make sense, and the names of the weather readings. Applications not listed here get
+ * Facts about each shipped application's input that the manifest does not state: the input
+ * editors that fit it, and the names of the weather readings. Applications not listed here get
  * test samples only.
  */
 

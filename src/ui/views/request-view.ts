@@ -2,7 +2,7 @@
  * `<sneakpeek-request-view>`: submit one request and see what the runtime did with it. Pick an
  * application and an input (a test sample of any application, a drawing or an uploaded image for
  * product recognition, typed readings for weather, a pasted message for spam) and a deadline.
- * The result shows the answer, the variant chosen, every variant's estimated accuracy for this
+ * The result shows the predicted label, the variant chosen, every variant's estimated accuracy for this
  * input, the SneakPeek model's class posterior, and the deadline met or missed, or why the
  * request was dropped.
  *
@@ -20,7 +20,7 @@ import { INPUT_MODE_LABELS, InputMode, inputModes, weatherDayLabel, weatherFeatu
 import './draw-pad.js';
 import type { SneakPeekDrawPad } from './draw-pad.js';
 
-/** Longest edge an uploaded image is drawn at before it is reduced to 28×28. */
+/** Maximum edge, in pixels, of an uploaded image drawn before it is reduced to 28×28. */
 const UPLOAD_MAX_SIDE = 280;
 
 declare global {
@@ -29,11 +29,11 @@ declare global {
   }
 }
 
-/** What one submitted request was, and what came back. */
+/** One submitted request and its outcome. */
 interface RequestResult {
   outcome: Outcome;
   application: ApplicationInfo;
-  /** Where the input came from, in words. */
+  /** Source of the input in words, for example "test sample #7". */
   source: string;
   /** True class index when the input was a test sample. */
   truth?: number;
@@ -88,7 +88,7 @@ export class SneakPeekRequestView extends LitElement {
   }
 
   override updated(): void {
-    // Paint the 28×28 preview of what the product model sees.
+    // Paint the 28×28 preview of the product model's input.
     const preview = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     const pixels = this.previewPixels();
     if (preview === null || pixels === undefined) return;
@@ -108,7 +108,7 @@ export class SneakPeekRequestView extends LitElement {
     this.error = undefined;
     this.pixels = undefined;
     this.testSet = undefined;
-    this.readings = new Array<number>(application.inputShape.slice(1).reduce((product, size) => product * size, 1)).fill(0);
+    this.readings = new Array<number>(application.inputShape.reduce((product, size) => product * size, 1)).fill(0);
     this.readingsTouched = false;
     void this.loadSamples(id);
   }
@@ -270,7 +270,7 @@ export class SneakPeekRequestView extends LitElement {
     `;
   }
 
-  /** A group of radio buttons drawn as a row of large buttons; arrow keys move within it. */
+  /** Renders a group of radio buttons as a row of large buttons; arrow keys move within it. */
   private renderChoice(legend: string, name: string, options: { value: string; label: string }[], current: string, choose: (value: string) => void) {
     return html`<fieldset class="choice">
       <legend>${legend}</legend>

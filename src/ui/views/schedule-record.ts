@@ -1,5 +1,5 @@
 /**
- * What the schedule view draws, kept as plain data over a sliding time window: batches, loads,
+ * The schedule view's data, kept as plain data over a sliding time window: batches, loads,
  * evictions and drops as they happened, queue depth, and per-second bins of outcomes. Counts
  * cover everything recorded since the record was created; the series keep only the last
  * `windowMs`, so memory stays bounded however long the runtime runs.
@@ -30,7 +30,7 @@ export interface TimelineMark {
   at: number;
   /** A load's start; `at` is its end. */
   startedAt?: number;
-  /** Why a variant was loaded, or why requests were dropped. */
+  /** Cause of a load (`LoadCause`), a drop (`DropReason`), or `'evict'`. */
   cause: string;
   /** Requests dropped (1 for a load or an eviction). */
   count: number;
@@ -93,7 +93,7 @@ class SlidingList<T> {
   /** Drops items from the front while `stale` holds. */
   dropWhile(stale: (item: T) => boolean): void {
     while (this.head < this.items.length && stale(this.items[this.head]!)) this.head++;
-    // Compact once the dead prefix is half the array, so each item is moved at most once on average.
+    // Compact once the dead prefix is half the array, so the copying costs O(1) per item on average.
     if (this.head > 64 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;

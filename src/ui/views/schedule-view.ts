@@ -1,9 +1,11 @@
 /**
- * `<sneakpeek-schedule-view>`: what the scheduler does, live. A timeline with one lane per served
- * variant shows batches (boxes from start to end with their size written in or on them), loads,
- * evictions, the earliest deadline of each batch and its misses; charts show queue depth, expected
- * effective accuracy and expected utility over time; a bar shows the resident set against the
- * memory budget; counts are written as numbers.
+ * `<sneakpeek-schedule-view>`: what the scheduler does, live.
+ *
+ * - A timeline with one lane per served variant shows batches as boxes from start to end with
+ *   their size written in or on them, loads, evictions, the earliest deadline of each batch and
+ *   its misses.
+ * - Charts show queue depth, expected effective accuracy and expected utility over time.
+ * - A bar shows the resident set against the memory budget, and counts are written as numbers.
  *
  * It listens to the runtime's `schedule` and `outcome` events, keeps the last `windowSeconds` in a
  * `ScheduleRecord`, and renders at most once per animation frame however many events arrive.
@@ -21,17 +23,19 @@ declare global {
 }
 
 const LANE_HEIGHT = 34;
-const LABEL_WIDTH = 150;
+const LABEL_WIDTH = 160;
 const AXIS_HEIGHT = 22;
 const CHART_HEIGHT = 96;
 /** Gap between charts, in pixels; the same as the `.charts` gap in the styles. */
 const CHART_GAP = 16;
 /** Narrowest box, in pixels, whose size is written inside it rather than above. */
 const INSIDE_LABEL_WIDTH = 18;
+/** Minimum distance, in pixels, between two written counts of misses or drops in a lane. Nearer ones are added up. */
+const MERGE_SPACING = 34;
 /** Idle redraw period, so the window keeps sliding when no events arrive. */
 const IDLE_REDRAW_MS = 1000;
 /** Windows a person can pick, in seconds; the record keeps the longest, so switching loses nothing. */
-const WINDOW_CHOICES = [10, 30, 60] as const;
+const WINDOW_CHOICES = [10, 15, 30, 60] as const;
 
 export class SneakPeekScheduleView extends LitElement {
   static override properties = {
@@ -44,6 +48,8 @@ export class SneakPeekScheduleView extends LitElement {
   /** Seconds of history shown; the view keeps at least 60. @default 30 */
   windowSeconds = 30;
 
+  /** Renders so far and the time they took (render and DOM commit), for benchmarks. */
+  readonly renderTimes = { renders: 0, totalMs: 0, maxMs: 0 };
   private record: ScheduleRecord | undefined;
   private profiles = new Map<string, MeasuredProfile>();
   private frame = 0;
@@ -97,7 +103,7 @@ export class SneakPeekScheduleView extends LitElement {
     for (const update of runtime.startupSchedule) this.record.addUpdate(update);
     runtime.addEventListener('schedule', this.onSchedule);
     runtime.addEventListener('outcome', this.onOutcome);
-    // The budget is known before the first update arrives.
+    // Read the budget now, so the bar shows before the first update arrives.
     void runtime.stats().then(
       (stats) => {
         if (this.record !== undefined && this.record.resident.budgetBytes === 0) {
@@ -122,6 +128,15 @@ export class SneakPeekScheduleView extends LitElement {
       this.frame = 0;
       this.requestUpdate();
     });
+  }
+
+  protected override update(changed: PropertyValues<this>): void {
+    const started = performance.now();
+    super.update(changed);
+    const elapsed = performance.now() - started;
+    this.renderTimes.renders++;
+    this.renderTimes.totalMs += elapsed;
+    this.renderTimes.maxMs = Math.max(this.renderTimes.maxMs, elapsed);
   }
 
   override render() {
@@ -222,7 +237,8 @@ export class SneakPeekScheduleView extends LitElement {
   private renderBatches(batches: TimelineBatch[], laneIndex: Map<string, number>, xOf: (time: number) => number, right: number) {
     const lastLabelEnd = new Map<string, number>();
     const lastDeadline = new Map<string, number>();
-    return batches.map((batch) => {
+    const misses = new Map<number, { x: number; count: number }[]>();
+    const boxes = batches.map((batch) => {
       const lane = laneIndex.get(batch.variantId);
       if (lane === undefined) return nothing;
       const top = lane * LANE_HEIGHT;
@@ -244,19 +260,30 @@ export class SneakPeekScheduleView extends LitElement {
       const deadlineX = xOf(batch.firstDeadline);
       const drawDeadline = deadlineX >= LABEL_WIDTH && deadlineX <= right && deadlineX - (lastDeadline.get(batch.variantId) ?? -Infinity) >= 6;
       if (drawDeadline) lastDeadline.set(batch.variantId, deadlineX);
+      if (batch.missed > 0) misses.set(lane, [...(misses.get(lane) ?? []), { x: x + boxWidth + 2, count: batch.missed }]);
       return svg`<g class=${batch.failed ? 'batch failed' : 'batch'} data-batch=${batch.batchId} data-size=${batch.size}>
         <title>${title}</title>
         <rect x=${x} y=${y} width=${boxWidth} height=${boxHeight}></rect>
         ${writeLabel ? svg`<text class=${inside ? 'size inside' : 'size above'} x=${labelX} y=${inside ? y + boxHeight / 2 + 4 : y - 1}>${batch.size}</text>` : nothing}
         ${drawDeadline ? svg`<line class="deadline" x1=${deadlineX} x2=${deadlineX} y1=${top + 3} y2=${top + 9}></line>` : nothing}
-        ${batch.missed > 0 ? svg`<text class="miss" x=${x + boxWidth + 2} y=${top + 12}>✗${batch.missed}</text>` : nothing}
       </g>`;
     });
+    const missLabels = [...misses].flatMap(([lane, points]) =>
+      mergeCounts(points, MERGE_SPACING).map(
+        (point) => svg`<text class="miss" x=${point.x} y=${lane * LANE_HEIGHT + 12}><title>${point.count} requests missed their deadline</title>✗${point.count}</text>`,
+      ),
+    );
+    return [boxes, missLabels];
   }
 
   private renderMarks(marks: TimelineMark[], laneIndex: Map<string, number>, dropLane: number, xOf: (time: number) => number, start: number) {
-    return marks.map((mark) => {
-      const lane = mark.variantId === undefined ? dropLane : laneIndex.get(mark.variantId);
+    const drops = marks.filter((mark) => mark.kind === 'drop').map((mark) => ({ x: xOf(mark.at), count: mark.count }));
+    const dropLabels = mergeCounts(drops, MERGE_SPACING).map(
+      (point) => svg`<g class="mark drop" data-mark="drop" data-count=${point.count}><title>${point.count} requests dropped</title>
+        <text x=${point.x} y=${dropLane * LANE_HEIGHT + LANE_HEIGHT / 2 + 4}>×${point.count}</text></g>`,
+    );
+    const variantMarks = marks.map((mark) => {
+      const lane = mark.variantId === undefined ? undefined : laneIndex.get(mark.variantId);
       if (lane === undefined) return nothing;
       const top = lane * LANE_HEIGHT;
       const x = xOf(mark.at);
@@ -270,13 +297,11 @@ export class SneakPeekScheduleView extends LitElement {
         case 'evict':
           return svg`<g class="mark evict" data-mark="evict"><title>Eviction of ${mark.variantId}</title>
             <text x=${x} y=${top + LANE_HEIGHT / 2 + 4}>▼E</text></g>`;
-        case 'drop':
-          return svg`<g class="mark drop" data-mark="drop"><title>${mark.count} dropped: ${mark.cause}</title>
-            <text x=${x} y=${top + LANE_HEIGHT / 2 + 4}>×${mark.count}</text></g>`;
         default:
           return nothing;
       }
     });
+    return [variantMarks, dropLabels];
   }
 
   private renderAxis(width: number, top: number, windowMs: number, xOf: (time: number) => number, now: number) {
@@ -403,7 +428,7 @@ export class SneakPeekScheduleView extends LitElement {
     }
     .counts {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(6.2rem, 1fr));
+      grid-template-columns: repeat(auto-fill, minmax(5.5rem, 1fr));
       gap: 0.5rem;
       margin: 0 0 1rem;
     }
@@ -560,6 +585,17 @@ export class SneakPeekScheduleView extends LitElement {
       font-size: 0.9rem;
     }
   `;
+}
+
+/** Adds up counts placed closer than `spacing` pixels, left to right, so their labels do not overlap. */
+function mergeCounts(points: readonly { x: number; count: number }[], spacing: number): { x: number; count: number }[] {
+  const merged: { x: number; count: number }[] = [];
+  for (const point of [...points].sort((a, b) => a.x - b.x)) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && point.x - last.x < spacing) last.count += point.count;
+    else merged.push({ ...point });
+  }
+  return merged;
 }
 
 /** Formats a byte count with binary prefixes, for example "12.3 MiB". */
