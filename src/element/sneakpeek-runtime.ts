@@ -14,7 +14,7 @@
  * 5. Removed from the document: disposes the runtime (queued requests end as `runtime-disposed`).
  *    Moving the element within one task does not count as removal.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { RuntimeOptions } from '../client/options.js';
 import {
   createRuntime,
@@ -37,6 +37,9 @@ import {
   type SneakPeekRuntimeEventMap,
 } from './events.js';
 import { EMPTY_STARTUP, foldProgress, renderStartup, type StartupView } from './startup-progress.js';
+import { runtimeElementStyles } from './styles.js';
+import '../ui/views/request-view.js';
+import '../ui/views/schedule-view.js';
 
 export const ElementState = {
   /** Not started, or disposed. */
@@ -60,6 +63,8 @@ interface Deferred<T> {
 }
 
 export class SneakPeekRuntimeElement extends LitElement {
+  static override styles = runtimeElementStyles;
+
   static override properties = {
     manifest: { type: String },
     memoryBudget: { type: String, attribute: 'memory-budget' },
@@ -155,8 +160,8 @@ export class SneakPeekRuntimeElement extends LitElement {
 
   /**
    * Starts the runtime from the current attributes and resolves with it when ready. While a start
-   * with the same attributes and options is in flight or done, returns that start's promise;
-   * otherwise disposes the running runtime first. Rejects on an invalid attribute or a failed
+   * with the same attributes and options is in flight or done, returns that start's promise.
+   * Otherwise it disposes the running runtime first. Rejects on an invalid attribute or a failed
    * start, after firing `error`.
    */
   async start(): Promise<Runtime> {
@@ -364,40 +369,6 @@ export class SneakPeekRuntimeElement extends LitElement {
       }
     }
   }
-
-  static override styles = css`
-    :host {
-      display: block;
-      font-family: inherit;
-    }
-    :host([hidden]) {
-      display: none;
-    }
-    .status,
-    .message {
-      margin: 0.5rem 0;
-      color: #2c333b;
-    }
-    .error {
-      margin: 0.5rem 0;
-      padding: 0.5rem 0.75rem;
-      border: 2px solid #a0111f;
-      border-radius: 0.4rem;
-      color: #7a0c17;
-      background: #fff4f4;
-    }
-    .bar {
-      display: grid;
-      grid-template-columns: minmax(12rem, max-content) minmax(8rem, 24rem);
-      gap: 0.75rem;
-      align-items: center;
-      margin: 0.25rem 0;
-    }
-    progress {
-      width: 100%;
-      height: 1rem;
-    }
-  `;
 }
 
 declare global {
