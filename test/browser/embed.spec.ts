@@ -29,23 +29,41 @@ const CONTENT_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
   '.u8': 'application/octet-stream',
   '.f32': 'application/octet-stream',
+  '.css': 'text/css; charset=utf-8',
 };
+
+/** Path on origin B that receives Content-Security-Policy violation reports. */
+const CSP_REPORT_PATH = '/csp-report';
 
 interface StaticServer {
   origin: string;
   /** Paths of the requests served, in order. */
   served: string[];
+  /** Bodies of the Content-Security-Policy violation reports posted to `CSP_REPORT_PATH`. */
+  violations: string[];
   server: Server;
 }
 
 /**
  * Starts a static server on 127.0.0.1 at a free port. `folders` maps a URL prefix such as
- * `/models/` to a folder, and any other path gets a 404.
+ * `/models/` to a folder, and any other path gets a 404. A POST to `CSP_REPORT_PATH` is kept as a
+ * violation report.
  */
 async function startStaticServer(folders: Record<string, string>, headers: (request: IncomingMessage) => Record<string, string>): Promise<StaticServer> {
   const served: string[] = [];
+  const violations: string[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    if (request.method === 'POST' && path === CSP_REPORT_PATH) {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        violations.push(body);
+        response.statusCode = 204;
+        response.end();
+      });
+      return;
+    }
     served.push(path);
     const prefix = Object.keys(folders).find((candidate) => path.startsWith(candidate));
     const folder = prefix === undefined ? undefined : folders[prefix]!;
@@ -62,13 +80,38 @@ async function startStaticServer(folders: Record<string, string>, headers: (requ
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, served, server };
+  return { origin: `http://127.0.0.1:${port}`, served, violations, server };
+}
+
+/**
+ * Returns the strictest Content-Security-Policy the embedding page runs under, sent on every
+ * response of origin B because a worker takes its policy from its own script's response.
+ * `'wasm-unsafe-eval'` lets onnxruntime-web compile its `.wasm`, and models and `.wasm` files come
+ * from origin A (`connect-src`). With `ort-base` on origin A, onnxruntime-web 1.31.1 imports its
+ * `.mjs` from there (`script-src`). Where it runs WASM threads (a cross-origin isolated page), it
+ * fetches that `.mjs`, imports it from a `blob:` URL and starts its threads from that URL.
+ * NOTE: onnxruntime-web picks min(4, ceil(cores / 2)) threads, so on two cores it runs one and the
+ * `blob:` sources go untested.
+ */
+function embedderPolicy(models: string, ortBase: boolean, isolated: boolean): string {
+  const ortScripts = ortBase ? ` ${models}` : '';
+  const blob = ortBase && isolated ? ' blob:' : '';
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'wasm-unsafe-eval'${ortScripts}${blob}`,
+    `worker-src 'self'${blob}`,
+    `connect-src 'self' ${models}`,
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    `report-uri ${CSP_REPORT_PATH}`,
+  ].join('; ');
 }
 
 /** Ways to embed: onnxruntime-web's files from `ort-base` on origin A, or from dist-lib/ beside the element. */
 const CASES = [
-  { name: 'isolated page, ort-base on the models origin', ortBase: true, isolated: true },
-  { name: 'plain page, onnxruntime-web from dist-lib', ortBase: false, isolated: false },
+  { name: 'isolated page, ort-base on the models origin', ortBase: true, isolated: true, headless: true },
+  { name: 'plain page, onnxruntime-web from dist-lib', ortBase: false, isolated: false, headless: false },
 ] as const;
 
 const servers: StaticServer[] = [];
@@ -82,19 +125,25 @@ test.afterAll(async () => {
   for (const { server } of servers) await new Promise((done) => server.close(done));
 });
 
-for (const { name, ortBase, isolated } of CASES) {
+for (const { name, ortBase, isolated, headless } of CASES) {
   test(`second origin serves requests: ${name}`, async ({ browser }) => {
-    // Origin B: the embedding page and the library, cross-origin isolated or not.
-    const isolation: Record<string, string> = isolated
-      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
-      : {};
-    const page = await startStaticServer({ '/embed/': resolve(root, 'embed'), '/dist-lib/': resolve(root, 'dist-lib') }, () => isolation);
-    // Origin A: the models and onnxruntime-web's files, readable by origin B.
+    // Origin A: the models and onnxruntime-web's files, readable by origin B once it is known.
+    let embedder = '';
     const models = await startStaticServer({ '/models/': resolve(root, 'models'), '/ort/': resolve(root, 'node_modules/onnxruntime-web/dist') }, () => ({
-      'Access-Control-Allow-Origin': page.origin,
+      'Access-Control-Allow-Origin': embedder,
       'Cross-Origin-Resource-Policy': 'cross-origin',
       Vary: 'Origin',
     }));
+    // Origin B: the embedding page and the library, under a strict CSP, cross-origin isolated or not.
+    const isolation: Record<string, string> = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
+      : {};
+    const policy = embedderPolicy(models.origin, ortBase, isolated);
+    const page = await startStaticServer({ '/embed/': resolve(root, 'embed'), '/dist-lib/': resolve(root, 'dist-lib') }, () => ({
+      ...isolation,
+      'Content-Security-Policy': policy,
+    }));
+    embedder = page.origin;
     servers.push(page, models);
 
     const context = await browser.newContext();
@@ -110,19 +159,27 @@ for (const { name, ortBase, isolated } of CASES) {
       records: String(RECORDS_PER_APPLICATION),
       deadline: '120000',
       'profile-runs': '1',
-      headless: '',
     });
     if (ortBase) query.set('ort-base', `${models.origin}/ort/`);
+    if (headless) query.set('headless', '');
     await tab.goto(`${page.origin}/embed/index.html?${query}`);
     await tab.waitForFunction(() => window.embedDemo?.state !== 'starting', undefined, { timeout: 4 * 60 * 1000 });
     const demo = await tab.evaluate(() => window.embedDemo!);
     const crossOriginIsolated = await tab.evaluate(() => globalThis.crossOriginIsolated);
+    // Names of the views inside the element that rendered content.
+    const views = await tab.evaluate(() =>
+      [...document.querySelector('sneakpeek-runtime')!.shadowRoot!.querySelectorAll('sneakpeek-request-view, sneakpeek-schedule-view')]
+        .filter((view) => (view.shadowRoot?.textContent ?? '').trim().length > 0)
+        .map((view) => view.localName),
+    );
     await context.close();
 
     expect(demo.error).toBeUndefined();
     expect(demo.state).toBe('done');
     expect(pageErrors).toEqual([]);
+    expect(page.violations, `violations of ${policy}`).toEqual([]);
     expect(crossOriginIsolated, 'whether the page is cross-origin isolated').toBe(isolated);
+    expect(views, 'views rendered inside the element').toEqual(headless ? [] : ['sneakpeek-request-view', 'sneakpeek-schedule-view']);
 
     // One completed outcome per request, with a class of its application, and the class the served
     // variant predicted for that record at training time.
