@@ -303,15 +303,17 @@ export async function createRuntime(
   let runtime: Runtime | undefined;
   const startupSchedule: ScheduleUpdate[] = [];
   const listener = Comlink.proxy({
-    onOutcomes: (outcomes: Outcome[]) => runtime?.deliver(outcomes),
+
     onProgress: (progress: StartupProgress) => {
       onProgress?.(progress);
       runtime?.dispatchEvent(new ProgressEvent(progress));
     },
     onFault: (report: FaultReport) => runtime?.dispatchEvent(new FaultEvent(report)),
-    onSchedule: (updates: ScheduleUpdate[]) => {
+    // Updates first: a view sees a batch before the answers it produced.
+    onSettled: (updates: ScheduleUpdate[], outcomes: Outcome[]) => {
       if (runtime === undefined) startupSchedule.push(...updates);
       else for (const update of updates) runtime.dispatchEvent(new ScheduleEvent(update));
+      runtime?.deliver(outcomes);
     },
   });
 

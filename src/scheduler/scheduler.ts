@@ -827,16 +827,9 @@ export class Scheduler implements SchedulerApi {
     const outcomes = this.outbox;
     this.updates = [];
     this.outbox = [];
-    if (updates.length > 0) {
-      void Promise.resolve(this.listener.onSchedule(updates)).catch((error: unknown) =>
-        this.log.error(`delivering ${updates.length} schedule updates to the page failed`, error),
-      );
-    }
-    if (outcomes.length > 0) {
-      void Promise.resolve(this.listener.onOutcomes(outcomes)).catch((error: unknown) =>
-        this.log.error(`delivering ${outcomes.length} outcomes to the page failed`, error),
-      );
-    }
+    void Promise.resolve(this.listener.onSettled(updates, outcomes)).catch((error: unknown) =>
+      this.log.error(`delivering ${updates.length} schedule updates and ${outcomes.length} outcomes to the page failed`, error),
+    );
   }
 
   private progress(progress: Parameters<SchedulerListener['onProgress']>[0]): void {
