@@ -53,12 +53,36 @@ export function ensureChromium() {
   if (process.env.CHROMIUM_PATH !== undefined) {
     throw new Error(`CHROMIUM_PATH=${chromiumPath} does not exist; point it at a Chromium binary or unset it to use /usr/bin/chromium.`);
   }
+  ensureDebianPackage('chromium', chromiumPath, 'Chromium', 'about 113 MB');
+}
+
+/** Folder of Fashion-MNIST's original IDX files, from Debian's dataset-fashion-mnist package. */
+export const fashionMnistFolder = '/usr/share/datasets/fashion-mnist';
+
+/**
+ * Installs Debian's Fashion-MNIST files when they are missing. The profiler's tests rebuild the
+ * product validation split from them to reproduce the recorded confusion matrix.
+ */
+export function ensureFashionMnist() {
+  ensureDebianPackage('dataset-fashion-mnist', fashionMnistFolder, 'Fashion-MNIST', 'about 30 MB');
+}
+
+/**
+ * Installs a Debian package with apt-get unless `path` exists; as root only, else throws with
+ * the command to run.
+ * @param {string} name
+ * @param {string} path
+ * @param {string} what
+ * @param {string} size
+ */
+function ensureDebianPackage(name, path, what, size) {
+  if (existsSync(path)) return;
   if (process.getuid?.() !== 0) {
-    throw new Error('Chromium is missing at /usr/bin/chromium; install it with `sudo apt-get install -y chromium`, or set CHROMIUM_PATH.');
+    throw new Error(`${what} is missing at ${path}; install it with \`sudo apt-get install -y ${name}\`.`);
   }
-  console.log('Chromium is missing at /usr/bin/chromium; installing it with `apt-get install -y chromium` (about 113 MB)...');
+  console.log(`${what} is missing at ${path}; installing it with \`apt-get install -y ${name}\` (${size})...`);
   run('apt-get', ['update', '-q']);
-  run('apt-get', ['install', '-y', '-q', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-q', name], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 export function ensureAll() {

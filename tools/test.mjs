@@ -1,12 +1,14 @@
 // @ts-check
 /**
- * `npm test`: installs what is missing (npm packages, Chromium), then runs the whole suite: the
- * type check, the unit and model tests (Vitest, Node), a production build, and the browser tests
- * (Playwright, headless Chromium with WebGPU on SwiftShader and with WASM).
+ * `npm test`: installs what is missing (npm packages, Chromium, Debian's Fashion-MNIST files for
+ * the profiler's tests), then runs the whole suite: the type check, the unit and model tests
+ * (Vitest, Node), a production build, and the browser tests (Playwright, headless Chromium with
+ * WebGPU on SwiftShader and with WASM).
  */
-import { ensureAll, run } from './ensure.mjs';
+import { ensureAll, ensureFashionMnist, run } from './ensure.mjs';
 
 ensureAll();
+ensureFashionMnist();
 
 /** @type {[title: string, command: string, args: string[]][]} */
 const steps = [
