@@ -142,6 +142,55 @@ test('request view shows the outcome of its request', async ({ page }) => {
     expect(outcome.application).toBe('product');
   });
 
+  await test.step('uploaded photo for product recognition', async () => {
+    // A dark trouser-like shape on a white background, as a product photo would be.
+    const png = await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(120, 90);
+      const context = canvas.getContext('2d')!;
+      context.fillStyle = '#fff';
+      context.fillRect(0, 0, 120, 90);
+      context.fillStyle = '#222';
+      context.fillRect(45, 10, 14, 70);
+      context.fillRect(61, 10, 14, 70);
+      context.fillRect(45, 10, 30, 12);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    });
+    await view.getByRole('radio', { name: 'Upload image' }).check();
+    await view.getByLabel(/Image file/).setInputFiles({ name: 'trousers.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+
+    // The preview shows the model's input: inverted (a black border), the shape bright and
+    // scaled so its longer edge spans the 28 pixels.
+    const preview = view.locator('canvas.preview');
+    await expect(preview).toBeVisible();
+    const pixels = await preview.evaluate((canvas: HTMLCanvasElement) => Array.from(canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, index) => index % 4 === 0)));
+    expect(pixels[0]).toBe(0);
+    expect(pixels[27]).toBe(0);
+    expect(pixels[14]).toBeGreaterThan(150);
+    expect(pixels[27 * 28 + 14 - 3]).toBeGreaterThan(150);
+
+    const outcomesBefore = await page.evaluate(() => window.collectedOutcomes!.length);
+    await view.getByRole('button', { name: 'Classify' }).click();
+    await page.waitForFunction((before) => window.collectedOutcomes!.length > before, outcomesBefore);
+    await expect(view.locator('.result')).toContainText('Answer for your image');
+  });
+
+  await test.step('keyboard alone submits a request', async () => {
+    // Arrow keys move the choice within the radio group, Tab leaves it, Enter submits the form.
+    await view.getByRole('radio', { name: 'Upload image' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await expect(view.getByRole('radio', { name: 'Test sample' })).toBeChecked();
+    await page.keyboard.press('Tab');
+    await expect(view.getByLabel(/Sample number/)).toBeFocused();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('3');
+    const outcomesBefore = await page.evaluate(() => window.collectedOutcomes!.length);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((before) => window.collectedOutcomes!.length > before, outcomesBefore);
+    await expect(view.locator('.result')).toContainText('Answer for test sample #3');
+  });
+
   await test.step('typed message for spam filtering', async () => {
     await view.getByRole('radio', { name: 'Spam filtering' }).check();
     await view.getByRole('radio', { name: 'Paste message' }).check();

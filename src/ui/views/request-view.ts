@@ -338,7 +338,11 @@ export class SneakPeekRequestView extends LitElement {
           max=${testSet.count - 1}
           step="1"
           .value=${String(this.sampleIndex)}
-          @change=${(event: Event) => this.pickSample(Number((event.target as HTMLInputElement).value))}
+          @input=${(event: Event) => {
+            // An empty field while typing keeps the current sample rather than jumping to 0.
+            const text = (event.target as HTMLInputElement).value;
+            if (text.trim() !== '') this.pickSample(Number(text));
+          }}
         />
       </label>
       <button type="button" class="secondary" @click=${() => this.pickSample(Math.floor(Math.random() * testSet.count))}>Random sample</button>
