@@ -169,6 +169,35 @@ test('invalid attributes are reported', async ({ page }) => {
   expect(pageErrors).toEqual([]);
 });
 
+test('failed start is reported', async ({ page }) => {
+  const pageErrors = await openElementPage(page);
+  const report = await page.evaluate(async () => {
+    const element = document.createElement('sneakpeek-runtime');
+    element.setAttribute('provider', 'wasm');
+    element.setAttribute('manifest', 'models/missing/manifest.json');
+    element.toggleAttribute('headless', true);
+    const errorEvent = new Promise<ErrorEvent & { attribute?: string }>((resolve) => element.addEventListener('error', resolve, { once: true }));
+    document.body.append(element);
+    const event = await errorEvent;
+    await element.updateComplete;
+    const alertText = element.shadowRoot!.querySelector('[role="alert"]')?.textContent ?? '';
+    const submitted = await element.submit({ application: 'product', input: new Uint8Array(784) }).then(
+      () => 'accepted',
+      (error: Error) => error.message,
+    );
+    const state = element.state;
+    element.remove();
+    return { attribute: event.attribute, message: event.message, alertText, submitted, state };
+  });
+
+  expect(report.attribute).toBeUndefined();
+  expect(report.message).toContain('models/missing/manifest.json');
+  expect(report.alertText).toContain(report.message);
+  expect(report.submitted).toContain('its start failed');
+  expect(report.state).toBe('failed');
+  expect(pageErrors).toEqual([]);
+});
+
 test('attribute change restarts the runtime', async ({ page }) => {
   const pageErrors = await openElementPage(page);
   const result = await page.evaluate(async () => {
