@@ -7,9 +7,10 @@
  * - Charts show queue depth, expected effective accuracy and expected utility over time.
  * - A bar shows the resident set against the memory budget, and counts are written as numbers.
  *
- * It listens to the runtime's `schedule` and `outcome` events, keeps the last `windowSeconds` in a
- * `ScheduleRecord`, and renders at most once per animation frame however many events arrive.
- * Counts cover the time since the runtime was set; figures are also in `data-*` attributes.
+ * It listens to the runtime's `schedule` and `outcome` events and keeps the last 60 seconds (or
+ * `windowSeconds`, if longer) in a `ScheduleRecord`. Events only request a render on the next
+ * animation frame, so however many arrive, they cause at most one render per frame. Counts cover
+ * the time since the runtime was set. Figures are also in `data-*` attributes.
  */
 import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
 import { runtimeClock, type OutcomeEvent, type Runtime, type ScheduleEvent } from '../../client/runtime.js';
@@ -483,6 +484,15 @@ export class SneakPeekScheduleView extends LitElement {
       fill: #a0111f;
       font-size: 11px;
       font-weight: 700;
+    }
+    /* A white outline under the text keeps labels readable where they cross boxes. */
+    .miss,
+    .size.above,
+    .mark text {
+      paint-order: stroke;
+      stroke: #fff;
+      stroke-width: 3px;
+      stroke-linejoin: round;
     }
     .mark.load rect {
       fill: url(#hatch);
