@@ -453,7 +453,7 @@ export class SneakPeekRequestView extends LitElement {
         Deadline ${result.deadlineMs} ms, answered after ${elapsed.toFixed(0)} ms: ${outcome.deadlineMet ? '✓ met' : '✗ missed'}
       </p>
       ${barList('estimates', 'Estimated accuracy of each variant for this input', estimates)}
-      ${barList('posterior', 'SneakPeek model: probability of each class', posterior)}
+      ${barList('posterior', 'SneakPeek model, the quick first look behind the estimates: probability of each class', posterior)}
     </section>`;
   }
 
