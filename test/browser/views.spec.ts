@@ -5,7 +5,9 @@
  * the outcome of the request it submitted. Figures are read from the DOM.
  */
 import { expect, test, type Page } from '@playwright/test';
-import type { Outcome, RuntimeStats } from '../../src/protocol/messages.js';
+import type { BatchUpdate, Outcome, RuntimeStats } from '../../src/protocol/messages.js';
+import { IMAGE_SIDE, rgbaToGrey, toModelPixels } from '../../src/ui/image-input.js';
+import { ScheduleRecord } from '../../src/ui/views/schedule-record.js';
 
 declare global {
   interface Window {
@@ -223,4 +225,108 @@ test('request view shows the outcome of its request', async ({ page }) => {
     await view.getByRole('button', { name: 'Classify' }).click();
     await expect(view.getByRole('alert')).toContainText('Wind, 3 days earlier is not a number');
   });
+});
+
+// The views' data parts are pure; these run in Node beside the browser tests above.
+
+function batchUpdate(batchId: number, at: number, size: number, deadlinesMet: number): BatchUpdate {
+  return {
+    kind: 'batch',
+    at,
+    queued: 3,
+    open: 3 + size,
+    resident: ['product-mlp'],
+    residentBytes: 1000,
+    memoryBudgetBytes: 4000,
+    batchId,
+    application: 'product',
+    variantId: 'product-mlp',
+    size,
+    runSize: size,
+    startedAt: at - 5,
+    finishedAt: at,
+    status: 'completed',
+    requests: Array.from({ length: size }, (_, index) => ({ id: `b${batchId}-${index}`, deadline: at + 10 * index - 5, estimatedAccuracy: 0.9 })),
+    deadlinesMet,
+  };
+}
+
+test('schedule record stays bounded over a long run', () => {
+  const record = new ScheduleRecord(30_000);
+  const start = 1_700_000_000_000;
+  // One batch of 4 every 10 ms for 20 simulated minutes: 120,000 batches.
+  for (let batchId = 1; batchId <= 120_000; batchId++) {
+    const at = start + batchId * 10;
+    record.addUpdate(batchUpdate(batchId, at, 4, 3));
+  }
+
+  expect(record.counts.batches).toBe(120_000);
+  expect(record.counts.batchedRequests).toBe(480_000);
+  // 30 s of batches every 10 ms, give or take the batch at each edge.
+  expect(record.batches().length).toBeLessThanOrEqual(3001);
+  expect(record.batches().length).toBeGreaterThanOrEqual(2999);
+  expect(record.batches()[0]!.finishedAt).toBeGreaterThanOrEqual(record.latest - 30_000);
+  // One queue sample per 100 ms slice.
+  expect(record.queue().length).toBeLessThanOrEqual(302);
+  expect(record.batches().every((batch) => batch.missed === 1)).toBe(true);
+});
+
+test('schedule record bins outcomes per second', () => {
+  const record = new ScheduleRecord(30_000, { product: 2 });
+  const second = 1_700_000_000_000;
+  const completed = (id: string, finishedAt: number, deadlineMet: boolean): Outcome => ({
+    status: 'completed',
+    requestId: id,
+    application: 'product',
+    variantId: 'product-mlp',
+    classIndex: 0,
+    label: 'T-shirt/top',
+    scores: [],
+    arrival: finishedAt - 50,
+    deadline: finishedAt + (deadlineMet ? 1 : -1),
+    finishedAt,
+    deadlineMet,
+    batchId: 1,
+    batchSize: 1,
+    estimatedAccuracy: 0.8,
+    estimates: { 'product-mlp': 0.8 },
+    posterior: [],
+    priority: 0,
+    provider: 'wasm',
+  });
+  record.addOutcome(completed('a', second + 100, true));
+  record.addOutcome(completed('b', second + 200, false));
+  record.addOutcome({ status: 'dropped', requestId: 'c', application: 'product', reason: 'deadline-infeasible', detail: '', arrival: second, deadline: second + 5, droppedAt: second + 300 });
+  record.addOutcome(completed('d', second + 1100, true));
+
+  const bins = record.bins();
+  expect(bins.map((bin) => bin.outcomes)).toEqual([3, 1]);
+  expect(bins[0]!.onTimeEstimate).toBeCloseTo(0.8);
+  expect(bins[0]!.utility).toBeCloseTo(1.6);
+  expect(bins[0]!.missed).toBe(1);
+  expect(bins[0]!.dropped).toBe(1);
+  expect(record.counts).toMatchObject({ completed: 3, deadlineMet: 2, dropped: 1 });
+});
+
+test('image input is inverted, cropped and centred', () => {
+  // A 40×20 white image with a black 10×20 bar in columns 10 to 19.
+  const width = 40;
+  const height = 20;
+  const rgba = new Uint8ClampedArray(width * height * 4).fill(255);
+  for (let y = 0; y < height; y++) for (let x = 10; x < 20; x++) rgba.set([0, 0, 0, 255], (y * width + x) * 4);
+  const pixels = toModelPixels(rgbaToGrey(rgba, width, height));
+
+  expect(pixels).toHaveLength(IMAGE_SIDE * IMAGE_SIDE);
+  // The bar is 10 wide and 20 tall: scaled by 28/20 it spans all rows and 14 columns, centred.
+  const row = Array.from(pixels.subarray(14 * IMAGE_SIDE, 15 * IMAGE_SIDE));
+  expect(row.slice(0, 7).every((value) => value === 0)).toBe(true);
+  expect(row.slice(7, 21).every((value) => value === 255)).toBe(true);
+  expect(row.slice(21).every((value) => value === 0)).toBe(true);
+  expect(pixels[0 * IMAGE_SIDE + 14]).toBe(255);
+  expect(pixels[27 * IMAGE_SIDE + 14]).toBe(255);
+});
+
+test('image input of an empty drawing is all zeros', () => {
+  const pixels = toModelPixels({ width: 10, height: 10, pixels: new Uint8ClampedArray(100) }, false);
+  expect(pixels.every((value) => value === 0)).toBe(true);
 });
