@@ -143,6 +143,8 @@ export class ScheduleRecord {
         this.markList.push({ kind: 'load', variantId: update.variantId, at: update.finishedAt, startedAt: update.startedAt, cause: update.cause, count: 1 });
         break;
       case 'evict':
+        // NOTE: evictions by reprofile() and fault recovery count here too, though stats().evictions
+        // leaves them out, so after either the view's count can exceed the runtime's.
         this.counts.evictions++;
         this.markList.push({ kind: 'evict', variantId: update.variantId, at: update.at, cause: 'evict', count: 1 });
         break;
@@ -166,6 +168,8 @@ export class ScheduleRecord {
       if (outcome.deadlineMet) {
         this.counts.deadlineMet++;
         bin.onTimeEstimate += outcome.estimatedAccuracy;
+        // NOTE: outcomes do not carry the request's weight, so a request submitted with its own
+        // weight counts with its application's.
         bin.utility += (this.weights[outcome.application] ?? 1) * outcome.estimatedAccuracy;
       } else {
         bin.missed++;
