@@ -1,7 +1,8 @@
 /**
  * Registers the service worker that precaches the app shell, onnxruntime-web's `.wasm` files, the
  * model manifest and the bundled test data, so that the app starts with the network off after one
- * visit. The build adds this module to the app's pages (not to the benchmark page).
+ * visit. The build adds this module to the kiosk, the app's start page, only. Tools drive the
+ * replay page in fresh browser profiles, where a precache download would disturb their timings.
  *
  * - The service worker runs no inference and never caches `.onnx` files: model bytes stay in
  *   the runtime's IndexedDB model store.

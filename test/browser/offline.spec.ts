@@ -1,7 +1,8 @@
 /**
  * The installed app offline. After one online visit, with every network request blocked, the app
- * starts again and serves requests. The service worker serves every request of the page and its
- * workers from its precache, and model bytes come from IndexedDB.
+ * starts again and serves requests, and so does the replay page, which the kiosk's service worker
+ * precached. The service worker serves every request of the pages and their workers from its
+ * precache, and model bytes come from IndexedDB.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import type { RuntimeStats } from '../../src/protocol/messages.js';
@@ -86,7 +87,7 @@ async function serveTestRecords(page: Page, count: number): Promise<{ outcomes: 
   }, count);
 }
 
-test('kiosk starts and serves requests offline', async ({ context, page }) => {
+test('app starts and serves requests offline', async ({ context, page }) => {
   page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
 
   // Online: start the runtime and serve requests, which stores every model in IndexedDB, while
@@ -111,16 +112,28 @@ test('kiosk starts and serves requests offline', async ({ context, page }) => {
     expect(offline.outcomes[application], `offline outcomes of ${application}`).toEqual({ completed: RECORDS_PER_APPLICATION });
   }
 
+  // Responses from the precache keep the headers that make the page cross-origin isolated.
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+
+  // The replay page, never visited online, starts from the precache too.
+  await page.goto('./replay.html?autorun&workload=light&requests=50&provider=wasm');
+  await page.waitForFunction(() => ['done', 'failed'].includes(window.sneakpeekReplay?.state ?? ''), undefined, {
+    timeout: 4 * 60 * 1000,
+    polling: 500,
+  });
+  const replay = await page.evaluate(() => window.sneakpeekReplay!);
+  expect(replay.error, 'offline replay error').toBeUndefined();
+  expect(replay.stats?.completed, 'offline replay requests completed').toBe(50);
+  expect(replay.stats?.modelLoads.filter((load) => load.source !== 'indexeddb'), 'replay models not loaded from IndexedDB').toEqual([]);
+
   // Every model came from IndexedDB, and every request from the precache.
   await expect.poll(() => requests.filter((request) => request.answeredBy === 'pending').map((request) => request.url), 'requests still open').toEqual([]);
   expect(offline.stats.modelLoads.length).toBeGreaterThan(0);
   expect(offline.stats.modelLoads.filter((load) => load.source !== 'indexeddb'), 'models not loaded from IndexedDB').toEqual([]);
   const urls = requests.map((request) => new URL(request.url).pathname);
   expect(urls, 'the reload was recorded').toContain('/');
+  expect(urls, 'the replay page was recorded').toContain('/replay.html');
   expect(urls.some((url) => url.endsWith('.wasm')), 'an onnxruntime-web .wasm file was recorded').toBe(true);
   expect(requests.filter((request) => request.madeByServiceWorker), 'requests the service worker sent to the network').toEqual([]);
   expect(requests.filter((request) => request.answeredBy !== 'service worker'), 'requests the service worker did not serve').toEqual([]);
-
-  // Responses from the precache keep the headers that make the page cross-origin isolated.
-  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 });
