@@ -1,14 +1,14 @@
 /**
  * Renders the web app manifest's PNG icons from their SVG sources in public/icons with Chromium,
  * so the artwork lives in two small SVG files. Run after changing an SVG:
- * `npx tsx src/pwa/render-icons.ts`. Runs in Node; the app never imports it.
+ * `npx tsx tools/render-icons.ts`. Runs in Node; the app never imports it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from '../../tools/ensure.mjs';
+import { chromiumArgs, chromiumPath } from './ensure.mjs';
 
-const iconsDir = resolve(import.meta.dirname, '../../public/icons');
+const iconsDir = resolve(import.meta.dirname, '../public/icons');
 
 /** Each PNG of the manifest: its SVG source and edge length in pixels. */
 const ICONS = [
