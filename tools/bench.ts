@@ -155,6 +155,7 @@ async function main(argv: readonly string[]): Promise<void> {
       }
     }
 
+    const kept = options.keep === undefined ? undefined : keptRecords(resolve(root, options.keep), options);
     const report: SuiteReport = {
       benchmark: 'suite',
       command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
@@ -164,17 +165,34 @@ async function main(argv: readonly string[]): Promise<void> {
       browser: `Chromium ${browser.version()} headless`,
       environment: environment!,
       ortVersion,
-      options,
+      options: kept === undefined ? options : { ...options, providers: kept.providers },
       applications: applications.map((application) => application.manifest.id),
-      starts,
-      overhead,
-      runs,
+      starts: [...(kept?.starts ?? []), ...starts],
+      overhead: [...(kept?.overhead ?? []), ...overhead],
+      runs: [...(kept?.runs ?? []), ...runs],
+      ...(kept === undefined ? {} : { keptFrom: kept.source }),
     };
     writeResults(report, options, out);
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+/** Reads an earlier run's figures for the providers this run does not measure. */
+function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'starts' | 'overhead' | 'runs'> & { providers: BenchProvider[]; source: string } {
+  if (!existsSync(file)) throw new UsageError(`--keep ${options.keep} does not exist. Give the results.json of an earlier npm run bench.`);
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
+  if (earlier.benchmark !== 'suite' || !Array.isArray(earlier.runs)) throw new UsageError(`--keep ${options.keep} is not the results.json of npm run bench.`);
+  const other = (provider: string): boolean => !options.providers.includes(provider as BenchProvider);
+  const providers = [...(earlier.options?.providers ?? []).filter(other), ...options.providers];
+  return {
+    starts: (earlier.starts ?? []).filter((record) => other(record.provider)),
+    overhead: (earlier.overhead ?? []).filter((record) => other(record.provider)),
+    runs: earlier.runs.filter((record) => other(record.provider)),
+    providers,
+    source: `${earlier.command ?? 'npm run bench'} (${earlier.startedAt ?? 'unknown time'}, commit ${earlier.machine?.commit.slice(0, 7) ?? 'unknown'})`,
+  };
 }
 
 /** Opens the benchmark page with `?first-answer` and returns what it measured. */

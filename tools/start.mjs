@@ -66,6 +66,7 @@ for (const [name, value] of [['requests', values.requests], ['seed', values.seed
   if (value !== undefined && !/^\d+$/.test(value)) usageError(`--${name} ${value} is not a whole number ≥ 0`);
 }
 if (Number(values.requests) < 1) usageError(`--requests ${values.requests} must be at least 1`);
+if (Number(values.port) < 1 || Number(values.port) > 65535) usageError(`--port ${values.port} is not a port; use a number from 1 to 65535`);
 if (Number(values.budget ?? 1) < 1) usageError(`--budget ${values.budget} must be a positive number of bytes`);
 if (!['default', 'light'].includes(values.workload)) usageError(`--workload "${values.workload}" is unknown; use "default" or "light"`);
 if (!['auto', 'webgpu', 'wasm'].includes(values.provider)) usageError(`--provider "${values.provider}" is unknown; use "auto", "webgpu" or "wasm"`);

@@ -14,7 +14,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import type { Runtime } from '../client/runtime.js';
 import type { SneakPeekErrorEvent, SneakPeekReadyEvent } from '../element/events.js';
-import type { ProviderPreference } from '../protocol/messages.js';
+import type { ModelProblem, ProviderPreference } from '../protocol/messages.js';
 import { planReplay, runReplay, WorkloadName, type ReplayReport } from './replay.js';
 import { loadTestSet } from './test-set.js';
 import '../element/define.js';
@@ -24,6 +24,8 @@ import './views/schedule-view.js';
 /** The application the sample load replays. */
 const LOAD_APPLICATION = 'product';
 const DEFAULT_LOAD_REQUESTS = 600;
+/** Largest sample load the kiosk button starts. */
+const MAX_LOAD_REQUESTS = 10_000;
 
 export type KioskState = 'starting' | 'ready' | 'failed';
 
@@ -77,6 +79,7 @@ export class SneakPeekKiosk extends LitElement {
     loadState: { state: true },
     loadRequests: { state: true },
     fullScreen: { state: true },
+    problems: { state: true },
   };
 
   private state: KioskState = 'starting';
@@ -87,6 +90,8 @@ export class SneakPeekKiosk extends LitElement {
   private loadState: 'idle' | 'running' | 'done' | 'failed' = 'idle';
   private loadRequests = DEFAULT_LOAD_REQUESTS;
   private fullScreen = false;
+  /** Models the runtime could not serve, such as variants larger than the memory budget. */
+  private problems: ModelProblem[] = [];
   private published: PublishedKiosk = { state: 'starting' };
   private readonly onFullScreenChange = (): void => {
     this.fullScreen = document.fullscreenElement !== null;
@@ -115,6 +120,12 @@ export class SneakPeekKiosk extends LitElement {
     this.state = 'ready';
     this.error = undefined;
     this.publish({ state: 'ready', runtime: this.runtime, error: undefined });
+    // A variant left out at start (too large for the budget, a download that failed) is shown
+    // here, so an application missing from the views has a visible reason.
+    void this.runtime.stats().then(
+      (stats) => (this.problems = stats.modelProblems),
+      () => undefined,
+    );
     if (this.settings !== undefined && this.settings.load > 0) void this.runSampleLoad();
   }
 
@@ -140,6 +151,19 @@ export class SneakPeekKiosk extends LitElement {
       this.loadState = 'failed';
       this.publish({ load: { state: 'failed', error: error instanceof Error ? error.message : String(error) } });
     }
+  }
+
+  /** Takes the typed request count when it is a whole number from 1 to the field's maximum; else says so and shows the count in use. */
+  private setLoadRequests(field: HTMLInputElement): void {
+    const value = Number(field.value);
+    if (Number.isInteger(value) && value >= 1 && value <= MAX_LOAD_REQUESTS) {
+      this.loadRequests = value;
+      field.setCustomValidity('');
+      return;
+    }
+    field.setCustomValidity(`Type a whole number of requests from 1 to ${MAX_LOAD_REQUESTS}; keeping ${this.loadRequests}.`);
+    field.reportValidity();
+    field.value = String(this.loadRequests);
   }
 
   private publish(change: Partial<PublishedKiosk>): void {
@@ -168,10 +192,10 @@ export class SneakPeekKiosk extends LitElement {
                   <input
                     type="number"
                     min="1"
-                    max="10000"
+                    max=${MAX_LOAD_REQUESTS}
                     .value=${String(this.loadRequests)}
                     ?disabled=${this.loadState === 'running'}
-                    @change=${(event: Event) => (this.loadRequests = Math.max(1, Math.round(Number((event.target as HTMLInputElement).value)) || DEFAULT_LOAD_REQUESTS))}
+                    @change=${(event: Event) => this.setLoadRequests(event.target as HTMLInputElement)}
                   />
                 </label>
                 <button type="button" ?disabled=${this.loadState === 'running'} @click=${() => void this.runSampleLoad()}>
@@ -209,7 +233,15 @@ export class SneakPeekKiosk extends LitElement {
     const load = { idle: '', running: ' Sample load running.', done: ' Sample load done.', failed: ` Sample load failed: ${this.published.load?.error ?? ''}` }[
       this.loadState
     ];
-    return html`<p class="status">${ready.profiles.length} variants of ${ready.applications.length} applications.${load}</p>`;
+    return html`<p class="status">${ready.profiles.length} variants of ${ready.applications.length} applications.${load}</p>
+      ${this.problems.length === 0
+        ? nothing
+        : html`<details class="problems">
+            <summary>${this.problems.length} model${this.problems.length === 1 ? ' is' : 's are'} not served</summary>
+            <ul>
+              ${this.problems.map((problem) => html`<li><strong>${problem.modelId}</strong> (${problem.application}): ${problem.message}</li>`)}
+            </ul>
+          </details>`}`;
   }
 
   static override styles = css`
@@ -235,6 +267,15 @@ export class SneakPeekKiosk extends LitElement {
       margin: 0.2rem 0 0;
       color: #2c333b;
       font-size: 0.95rem;
+    }
+    .problems {
+      margin: 0.3rem 0 0;
+      font-size: 0.9rem;
+      color: #7a3e00;
+    }
+    .problems summary {
+      cursor: pointer;
+      font-weight: 600;
     }
     nav {
       display: flex;

@@ -69,8 +69,8 @@ Per provider the suite also measures cold start (page load to first answer with 
 and warm start (the same with models and profiles in IndexedDB), and the runtime's overhead
 against raw onnxruntime-web at batch 8 for the most accurate variant of each application.
 
-Writes results.json, runs.csv, starts.csv and one SVG chart per figure to --out, and the report
-to --docs.
+Writes results.json, runs.csv and starts.csv to --out, and the report to --docs with one SVG
+chart per figure of the server scenario beside it.
 
 Options:
   --providers LIST      providers, comma-separated, of webgpu, wasm
@@ -106,7 +106,12 @@ Options:
   --smoke               a few seconds of each scenario, for CI; changes the defaults above
   --out DIR             folder for the results
                         default: ${SUITE_DEFAULTS.out} (--smoke: ${SMOKE_DEFAULTS.out})
-  --docs FILE           Markdown report to write; "none" writes none
+  --keep FILE           results.json of an earlier run: its figures for the providers not
+                        measured now are kept in the output, so one provider can be measured
+                        again alone
+                        default: none
+  --docs FILE           Markdown report to write, with its SVG charts in a folder beside it
+                        named after it; "none" writes none
                         default: ${SUITE_DEFAULTS.docs} (--smoke: none)
   --port N              port of the preview server on 127.0.0.1
                         default: ${SUITE_DEFAULTS.port}
@@ -133,6 +138,7 @@ export interface SuiteOptions {
   smoke: boolean;
   out: string;
   docs: string | undefined;
+  keep: string | undefined;
   port: number;
   buildDir: string;
   skipBuild: boolean;
@@ -162,6 +168,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
         smoke: { type: 'boolean', default: false },
         out: { type: 'string' },
         docs: { type: 'string' },
+        keep: { type: 'string' },
         port: { type: 'string' },
         'build-dir': { type: 'string' },
         'skip-build': { type: 'boolean', default: false },
@@ -205,6 +212,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
     smoke,
     out: nonEmpty('--out', values.out, defaults.out),
     docs: docs === 'none' ? undefined : docs,
+    keep: values.keep === undefined ? undefined : nonEmpty('--keep', values.keep, 'none'),
     port: singleNumber('--port', values.port, defaults.port, (value) => Number.isInteger(value) && value >= 1 && value <= 65535, 'a port number from 1 to 65535'),
     buildDir: nonEmpty('--build-dir', values['build-dir'], defaults.buildDir),
     skipBuild: values['skip-build'] === true,

@@ -99,6 +99,8 @@ export interface SuiteReport {
   starts: StartRecord[];
   overhead: SuiteOverheadRecord[];
   runs: SuiteRunRecord[];
+  /** The earlier run whose figures for the other providers `--keep` carried over, if any. */
+  keptFrom?: string;
 }
 
 /** Computes a live run's figures from its rows and the runtime's counters before and after them. */
@@ -367,6 +369,7 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '',
     '## Setup',
     '',
+    ...(report.keptFrom === undefined ? [] : [`- The figures of the providers this command did not measure come from an earlier run, kept with \`--keep\`: ${report.keptFrom}.`]),
     `- Command: \`${report.command}\`, from commit \`${machine.commit.slice(0, 7)}\`${machine.uncommittedChanges ? ' with uncommitted changes' : ''}, ${report.startedAt} to ${report.finishedAt}.`,
     `- Machine: ${machine.cores}-core ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} at the start.`,
     `- Browser: ${report.browser}, page cross-origin isolated: ${report.environment.crossOriginIsolated ? 'yes' : 'no'}; onnxruntime-web ${report.ortVersion}.`,

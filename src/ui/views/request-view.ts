@@ -130,7 +130,13 @@ export class SneakPeekRequestView extends LitElement {
 
   private pickSample(index: number): void {
     const testSet = this.testSet;
-    if (testSet === undefined || !Number.isInteger(index) || index < 0 || index >= testSet.count) return;
+    if (testSet === undefined) return;
+    if (!Number.isInteger(index) || index < 0 || index >= testSet.count) {
+      // Say so rather than keep showing the previous sample under a number the field no longer shows.
+      this.error = `Sample number ${index} does not exist; type a whole number from 0 to ${testSet.count - 1}. Still showing sample ${this.sampleIndex}.`;
+      return;
+    }
+    this.error = undefined;
     this.sampleIndex = index;
   }
 
@@ -192,6 +198,8 @@ export class SneakPeekRequestView extends LitElement {
       const outcome = await runtime.submit({ application: application.id, input, deadlineMs: this.deadlineMs });
       this.result = { outcome, application, source, deadlineMs: this.deadlineMs, ...(truth === undefined ? {} : { truth }) };
     } catch (error) {
+      // The previous answer belongs to another input; leaving it under the error would mislead.
+      this.result = undefined;
       this.error = message(error);
     } finally {
       this.busy = false;
@@ -612,7 +620,10 @@ export class SneakPeekRequestView extends LitElement {
         text-align: left;
       }
       .readings input {
-        width: 6.5rem;
+        width: 100%;
+        min-width: 4rem;
+        max-width: 6.5rem;
+        box-sizing: border-box;
       }
       .submit-row {
         display: flex;
