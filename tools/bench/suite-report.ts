@@ -391,8 +391,13 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '- SingleStream submits each request when the previous one has its outcome; it is simulated',
     '  with the live submission times as arrivals.',
     '- The simulator draws batch times from the runtime\'s start-up profile. It does not model the',
-    '  page-to-scheduler message, the page\'s own work per request, or the scheduler\'s decision',
-    '  time, so a live run can miss deadlines the simulation meets when deadlines are short.',
+    '  runtime\'s own work per request: the page\'s `submit()`, the message to the scheduler worker,',
+    '  the SneakPeek step, the decision and the outcome\'s way back. Where a batch takes a',
+    '  millisecond or less, as on WASM here, a load of 1 already means well over a thousand requests',
+    '  per second, and the live runtime then spends more time per request than the simulation',
+    '  charges: requests wait, their deadlines pass, and the live figures fall below the simulated',
+    '  ones. Where batches take tens of milliseconds, as on the fallback WebGPU adapter, the two',
+    '  should agree more closely; the tables show by how much.',
     '',
   ];
   if (chartFolder !== undefined) {
