@@ -69,8 +69,9 @@ Per provider the suite also measures cold start (page load to first answer with 
 and warm start (the same with models and profiles in IndexedDB), and the runtime's overhead
 against raw onnxruntime-web at batch 8 for the most accurate variant of each application.
 
-Writes results.json, runs.csv and starts.csv to --out, and the report to --docs with one SVG
-chart per figure of the server scenario beside it.
+Writes results.json, runs.csv and starts.csv to --out, and the report to --docs. With two or
+more server loads it also draws one SVG chart per figure against load, into --out and into a
+folder beside the report.
 
 Options:
   --providers LIST      providers, comma-separated, of webgpu, wasm
