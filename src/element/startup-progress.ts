@@ -39,16 +39,18 @@ export function renderStartup(view: StartupView): TemplateResult {
     <p class="message" role="status" aria-live="polite">${view.message}</p>
     ${[...view.downloads].map(
       ([modelId, fraction]) => html`<label class="bar">
-        <span>Downloading ${modelId}</span>
+        <span>${fraction >= 1 ? 'Downloaded' : 'Downloading'} ${modelId}</span>
         <progress max="1" .value=${fraction}>${Math.round(fraction * 100)}%</progress>
+        <span class="percent">${Math.round(fraction * 100)}%</span>
       </label>`,
     )}
     ${view.profiling
       ? html`<label class="bar">
           <span>Profiling models on this device</span>
           ${view.profile === undefined
-            ? html`<progress max="1"></progress>`
-            : html`<progress max="1" .value=${view.profile}>${Math.round(view.profile * 100)}%</progress>`}
+            ? html`<progress max="1"></progress><span class="percent"></span>`
+            : html`<progress max="1" .value=${view.profile}>${Math.round(view.profile * 100)}%</progress>
+                <span class="percent">${Math.round(view.profile * 100)}%</span>`}
         </label>`
       : nothing}
   </div>`;

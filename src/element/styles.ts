@@ -24,7 +24,8 @@ export const runtimeElementStyles = css`
   }
   .bar {
     display: grid;
-    grid-template-columns: minmax(12rem, max-content) minmax(8rem, 24rem);
+    /* The same columns in every row, so the bars line up whatever the model ids. */
+    grid-template-columns: 20rem minmax(8rem, 24rem) 3.5rem;
     gap: 0.75rem;
     align-items: center;
     margin: 0.25rem 0;

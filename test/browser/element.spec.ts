@@ -114,7 +114,7 @@ test('element starts and serves requests', async ({ page }) => {
     const classes = applications.find((application) => application.id === outcome.application)!.classes;
     expect(classes).toContain(outcome.label);
   }
-  expect(result.bars.some((label) => label.startsWith('Downloading ')), `bars: ${result.bars.join(' | ')}`).toBe(true);
+  expect(result.bars.some((label) => /^Download(ing|ed) /.test(label)), `bars: ${result.bars.join(' | ')}`).toBe(true);
   expect(result.bars.some((label) => label.startsWith('Profiling ')), `bars: ${result.bars.join(' | ')}`).toBe(true);
   expect(pageErrors).toEqual([]);
 });

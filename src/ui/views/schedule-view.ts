@@ -366,7 +366,7 @@ export class SneakPeekScheduleView extends LitElement {
     const path = visible.map((point, index) => `${index === 0 ? 'M' : 'L'}${xOf(point.at).toFixed(1)},${yOf(point.value).toFixed(1)}`).join(' ');
     const latest = visible[visible.length - 1];
     return html`<figure class="chart" data-chart=${name} data-latest=${latest === undefined ? '' : String(latest.value)}>
-      <figcaption>${title}: <strong>${latest === undefined ? 'no data' : format(latest.value)}</strong> latest</figcaption>
+      <figcaption>${title}: ${latest === undefined ? html`<strong>no data yet</strong>` : html`<strong>${format(latest.value)}</strong> latest`}</figcaption>
       <svg width=${width} height=${CHART_HEIGHT} viewBox="0 0 ${width} ${CHART_HEIGHT}" role="img" aria-label=${`${title}, latest ${latest === undefined ? 'none' : format(latest.value)}, scale 0 to ${format(max)}`}>
         <line class="grid" x1=${plotLeft} x2=${plotLeft + plotWidth} y1=${yOf(0)} y2=${yOf(0)}></line>
         <line class="grid" x1=${plotLeft} x2=${plotLeft + plotWidth} y1=${yOf(max)} y2=${yOf(max)}></line>
