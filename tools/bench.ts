@@ -203,7 +203,7 @@ async function firstAnswer(context: BrowserContext, baseUrl: string, provider: B
     await page.goto(new URL(`${PAGE}?first-answer&${query}`, baseUrl).href);
     await page.waitForFunction(() => window.sneakpeekFirstAnswer !== undefined, undefined, { timeout: START_TIMEOUT_MS, polling: 250 });
     const result = await page.evaluate(() => window.sneakpeekFirstAnswer!);
-    if ('error' in result) throw new Error(`The first answer on ${provider} failed: ${result.error}`);
+    if ('error' in result) throw new Error(`The first request on ${provider} failed: ${result.error}`);
     if (result.provider !== provider) throw new Error(`The runtime was asked for ${provider} but ran on ${result.provider}.`);
     return result;
   } finally {

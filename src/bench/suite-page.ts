@@ -107,7 +107,7 @@ async function submitOne(runtime: Runtime, arrival: SuiteArrival, testSet: TestS
   return { ...base, status: 'dropped', settledMs: outcome.droppedAt - epochOrigin, deadlineMet: false, correct: false, reason: outcome.reason };
 }
 
-/** Starts a runtime as the page loads and answers one test record; publishes the timing. */
+/** Starts a runtime as the page loads, submits one test record and publishes the timing. */
 async function firstAnswer(query: URLSearchParams): Promise<FirstAnswer> {
   const provider = (query.get('provider') ?? 'auto') as ProviderPreference;
   const variants = query.get('variants')?.split(',').filter((id) => id !== '');

@@ -19,7 +19,7 @@ export interface SuiteArrival {
   relativeDeadlineMs: number;
 }
 
-/** How the page submits a trace. */
+/** Submission order of a trace: open loop at planned times, or closed loop. */
 export const ReplayMode = {
   /** Each request at its planned time, whatever is still open (MLPerf's Server scenario). */
   Open: 'open',
@@ -53,7 +53,7 @@ export interface LiveRow {
   /** Completion or drop time from the start of the run. */
   settledMs: number;
   deadlineMet: boolean;
-  /** Whether the answer equals the test record's label (false unless completed). */
+  /** Whether the predicted class equals the test record's label (false unless completed). */
   correct: boolean;
   variantId?: string;
   batchSize?: number;
@@ -71,14 +71,14 @@ export interface SuiteRunResult {
   stats: RuntimeStats;
 }
 
-/** Time from navigation to the first answer, measured by the page itself. */
+/** Time from navigation to the first completed outcome, measured by the page itself. */
 export interface FirstAnswer {
   /** `performance.now()` at the first outcome: milliseconds since the navigation started. */
   firstAnswerMs: number;
   /** Of which `createRuntime()` took this long. */
   startupMs: number;
   provider: Provider;
-  /** Where each model's bytes came from on this start. */
+  /** Source of each model's bytes on this start (`network` or `indexeddb`). */
   sources: Record<string, string>;
   profileSources: Record<string, string>;
   /** The runtime's start-up facts, with the profiles it measured or read. */

@@ -309,7 +309,7 @@ export async function createRuntime(
       runtime?.dispatchEvent(new ProgressEvent(progress));
     },
     onFault: (report: FaultReport) => runtime?.dispatchEvent(new FaultEvent(report)),
-    // Updates first: a view sees a batch before the answers it produced.
+    // Updates first, so a view draws a batch before the outcomes it produced.
     onSettled: (updates: ScheduleUpdate[], outcomes: Outcome[]) => {
       if (runtime === undefined) startupSchedule.push(...updates);
       else for (const update of updates) runtime.dispatchEvent(new ScheduleEvent(update));

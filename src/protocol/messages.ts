@@ -347,7 +347,7 @@ export const ScheduleUpdateKind = {
 } as const;
 export type ScheduleUpdateKind = (typeof ScheduleUpdateKind)[keyof typeof ScheduleUpdateKind];
 
-/** Why a variant was loaded. */
+/** Cause of a variant load. */
 export type LoadCause = 'preload' | 'swap' | 'recovery' | 'reprofile';
 
 /** State of the scheduler right after an update, so a view needs no extra `stats()` call. */

@@ -820,7 +820,7 @@ export class Scheduler implements SchedulerApi {
     queueMicrotask(() => this.flush());
   }
 
-  /** Sends the task's schedule updates, then its outcomes, so a view sees a batch before its answers. */
+  /** Sends the task's schedule updates, then its outcomes, so a view draws a batch before its outcomes. */
   private flush(): void {
     this.flushScheduled = false;
     const updates = this.updates;

@@ -16,6 +16,7 @@ import type { Runtime } from '../client/runtime.js';
 import type { SneakPeekErrorEvent, SneakPeekReadyEvent } from '../element/events.js';
 import type { ModelProblem, ProviderPreference } from '../protocol/messages.js';
 import { planReplay, runReplay, WorkloadName, type ReplayReport } from './replay.js';
+import { budgetFromQuery, providerFromQuery } from './query-settings.js';
 import { loadTestSet } from './test-set.js';
 import '../element/define.js';
 import './views/request-view.js';
@@ -58,13 +59,8 @@ export interface KioskSettings {
 /** Reads the kiosk's settings from a query string; an invalid value raises an error naming it. */
 export function kioskSettingsFromQuery(search: string): KioskSettings {
   const query = new URLSearchParams(search);
-  const provider = query.get('provider') ?? 'auto';
-  if (provider !== 'auto' && provider !== 'webgpu' && provider !== 'wasm') {
-    throw new RangeError(`Query parameter provider="${provider}" is unknown; use "auto", "webgpu" or "wasm".`);
-  }
-  const budgetText = query.get('budget');
-  const budget = budgetText === null ? undefined : Number(budgetText);
-  if (budget !== undefined && !(budget > 0)) throw new RangeError(`Query parameter budget=${budgetText} must be a positive number of bytes.`);
+  const provider = providerFromQuery(query);
+  const budget = budgetFromQuery(query);
   const load = Number(query.get('load') ?? 0);
   if (!Number.isInteger(load) || load < 0) throw new RangeError(`Query parameter load=${query.get('load')} must be a whole number of requests, 0 or more.`);
   return { provider, budget, load };

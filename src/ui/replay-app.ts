@@ -12,6 +12,7 @@ import { createRuntime, type Runtime } from '../client/runtime.js';
 import type { ProviderPreference, RuntimeStats, StartupProgress } from '../protocol/messages.js';
 import { summarize, type ReplaySummary } from '../core/summary.js';
 import { isWorkloadName, planReplay, runReplay, WorkloadName, type ReplayReport, type ReplayRow } from './replay.js';
+import { budgetFromQuery, providerFromQuery } from './query-settings.js';
 import { loadTestSet, type TestSet } from './test-set.js';
 import type { Manifest, ModelEntry } from '../core/manifest.js';
 
@@ -54,13 +55,8 @@ export function settingsFromQuery(search: string): ReplaySettings {
   if (!isWorkloadName(workload)) throw new RangeError(`Query parameter workload="${workload}" is unknown; use "default" or "light".`);
   const requests = Number(query.get('requests') ?? 1200);
   if (!Number.isInteger(requests) || requests < 1) throw new RangeError(`Query parameter requests=${query.get('requests')} must be a positive whole number.`);
-  const provider = query.get('provider') ?? 'auto';
-  if (provider !== 'auto' && provider !== 'webgpu' && provider !== 'wasm') {
-    throw new RangeError(`Query parameter provider="${provider}" is unknown; use "auto", "webgpu" or "wasm".`);
-  }
-  const budgetText = query.get('budget');
-  const budget = budgetText === null ? undefined : Number(budgetText);
-  if (budget !== undefined && !(budget > 0)) throw new RangeError(`Query parameter budget=${budgetText} must be a positive number of bytes.`);
+  const provider = providerFromQuery(query);
+  const budget = budgetFromQuery(query);
   const seed = Number(query.get('seed') ?? 1);
   if (!Number.isInteger(seed)) throw new RangeError(`Query parameter seed=${query.get('seed')} must be a whole number.`);
   return { workload, requests, provider, budget, seed, autorun: query.has('autorun') };

@@ -60,7 +60,7 @@ export interface SuiteRunRecord {
   differencePoints: { effectiveAccuracy: number; deadlineSatisfaction: number };
 }
 
-/** Cold and warm start on one provider: navigation to the first answer. */
+/** Cold and warm start on one provider: navigation to the first completed outcome. */
 export interface StartRecord {
   provider: string;
   coldMs: number;
