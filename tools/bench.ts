@@ -19,10 +19,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 
 import type { OverheadResult, PageEnvironment } from '../src/bench/results.js';
-import type { FirstAnswer, SuiteRunRequest, SuiteRunResult } from '../src/bench/suite-types.js';
+import { ReplayMode, type FirstAnswer, type SuiteRunRequest, type SuiteRunResult } from '../src/bench/suite-types.js';
 import { accuracyFromEntry } from '../src/core/estimators.js';
 import { ensureAll, root, run } from './ensure.mjs';
-import { machineInfo } from './bench/machine.js';
+import { cpuTicks, machineInfo, stealShare } from './bench/machine.js';
 import type { BenchProvider } from './bench/runtime-options.js';
 import { parseSuiteOptions, SUITE_HELP, type SuiteOptions } from './bench/suite-options.js';
 import {
@@ -33,10 +33,14 @@ import {
   planRuns,
   predictRun,
   simApplicationsOn,
+  fitRequestCost,
+  planProbe,
+  PROBE_POLICY,
   simulatedArrivals,
   type SuiteApplication,
 } from './bench/suite-plan.js';
 import {
+  differencePoints,
   formatSuite,
   liveFigures,
   runsCsv,
@@ -45,6 +49,7 @@ import {
   suiteCharts,
   suiteMarkdown,
   type StartRecord,
+  type RequestCostRecord,
   type SuiteOverheadRecord,
   type SuiteReport,
   type SuiteRunRecord,
@@ -74,6 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const { servePreview, launchChromium } = await import('./headless.mjs');
   const machine = machineInfo(root);
+  const suiteTicks = cpuTicks();
   const startedAt = new Date().toISOString();
   const clock = Date.now();
   const log = (line: string): void => console.log(`[${((Date.now() - clock) / 1000).toFixed(0).padStart(5)} s] ${line}`);
@@ -86,6 +92,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const starts: StartRecord[] = [];
     const overhead: SuiteOverheadRecord[] = [];
     const runs: SuiteRunRecord[] = [];
+    const requestCosts: RequestCostRecord[] = [];
     let environment: PageEnvironment | undefined;
 
     for (const provider of options.providers) {
@@ -102,40 +109,54 @@ async function main(argv: readonly string[]): Promise<void> {
         environment ??= await withPage(context, server.url, (page) => page.evaluate(() => window.sneakpeekRuntimeBench!.environment()));
 
         const deviceCosts = createCostModel(deviceProfileOf(warm.ready, facts));
-        const planned = planRuns(options, simApplicationsOn(applications, deviceCosts));
-        for (const plannedRun of planned) {
+        const deviceApplications = simApplicationsOn(applications, deviceCosts);
+        const replay = async (policy: SuiteRunRequest['policy'], mode: SuiteRunRequest['mode'], arrivals: Parameters<typeof pageTrace>[0]) => {
+          const request: SuiteRunRequest = { provider, policy, variants, memoryBudgetBytes: options.memoryBudgetBytes, storeName: store, mode, trace: pageTrace(arrivals) };
+          const before = cpuTicks();
+          const result = await withPage(context, server.url, (page) => page.evaluate((request) => window.sneakpeekSuite!.run(request), request));
+          const cpuSteal = stealShare(before, cpuTicks());
+          checkRun(result, request);
+          return { ...result, ...(cpuSteal === undefined ? {} : { cpuSteal }) };
+        };
+
+        let requestCostMs = 0;
+        if (options.probeRequests > 0) {
+          const probe = planProbe(options, deviceApplications);
+          const result = await replay(PROBE_POLICY, ReplayMode.Open, probe);
+          const costs = createCostModel(deviceProfileOf(result.ready, facts));
+          const fit = fitRequestCost(simApplicationsOn(applications, costs), costs, probe, result.rows, options);
+          requestCosts.push({ provider, ...fit, ...(result.cpuSteal === undefined ? {} : { cpuSteal: result.cpuSteal }) });
+          requestCostMs = fit.requestCostMs;
+          log(
+            `${provider}: calibration probe of ${fit.requests} requests took ${fit.liveMs.toFixed(0)} ms live and ${fit.simulatedWithoutCostMs.toFixed(0)} ms simulated; the runtime's own cost per request is ${requestCostMs.toFixed(3)} ms.`,
+          );
+        }
+
+        for (const plannedRun of planRuns(options, deviceApplications)) {
           for (const policy of options.policies) {
-            const request: SuiteRunRequest = {
-              provider,
-              policy,
-              variants,
-              memoryBudgetBytes: options.memoryBudgetBytes,
-              storeName: store,
-              mode: plannedRun.mode,
-              trace: pageTrace(plannedRun.arrivals),
-            };
-            const result = await withPage(context, server.url, (page) => page.evaluate((request) => window.sneakpeekSuite!.run(request), request));
-            checkRun(result, request);
+            const result = await replay(policy, plannedRun.mode, plannedRun.arrivals);
             const costs = createCostModel(deviceProfileOf(result.ready, facts));
-            const predicted = predictRun(simApplicationsOn(applications, costs), costs, simulatedArrivals(plannedRun, result.rows), policy, options);
+            const simApplications = simApplicationsOn(applications, costs);
+            const arrivals = simulatedArrivals(plannedRun, result.rows);
             const live = liveFigures(result.rows, result.afterWarmup, result.stats);
-            const simulated = simulatedFigures(predicted);
+            const simulated = simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options, requestCostMs));
+            const simulatedWithoutCost = simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options));
             const record: SuiteRunRecord = {
               provider,
               scenario: plannedRun.scenario,
               load: plannedRun.load,
               policy,
               startupMs: result.startupMs,
+              ...(result.cpuSteal === undefined ? {} : { cpuSteal: result.cpuSteal }),
               live,
               simulated,
-              differencePoints: {
-                effectiveAccuracy: 100 * (live.effectiveAccuracy - simulated.effectiveAccuracy),
-                deadlineSatisfaction: 100 * (live.deadlineSatisfaction - simulated.deadlineSatisfaction),
-              },
+              differencePoints: differencePoints(live, simulated),
+              simulatedWithoutCost,
+              differenceWithoutCostPoints: differencePoints(live, simulatedWithoutCost),
             };
             runs.push(record);
             log(
-              `${provider} ${plannedRun.scenario}${plannedRun.load === undefined ? '' : ` load ${plannedRun.load}`} ${policy}: effective accuracy ${live.effectiveAccuracy.toFixed(3)} (simulated ${simulated.effectiveAccuracy.toFixed(3)}), deadlines met ${live.deadlineSatisfaction.toFixed(3)}, p99 ${live.latencyP99.toFixed(1)} ms, dropped ${JSON.stringify(live.dropReasons)}, submit lag p99 ${live.submitLagP99.toFixed(1)} ms`,
+              `${provider} ${plannedRun.scenario}${plannedRun.load === undefined ? '' : ` load ${plannedRun.load}`} ${policy}: effective accuracy ${live.effectiveAccuracy.toFixed(3)} (simulated ${simulated.effectiveAccuracy.toFixed(3)}, without the runtime's cost ${simulatedWithoutCost.effectiveAccuracy.toFixed(3)}), transit p50 ${live.transitP50.toFixed(2)} p99 ${live.transitP99.toFixed(2)} ms, deadlines met ${live.deadlineSatisfaction.toFixed(3)}, p99 ${live.latencyP99.toFixed(1)} ms, dropped ${JSON.stringify(live.dropReasons)}, submit lag p99 ${live.submitLagP99.toFixed(1)} ms${result.cpuSteal === undefined ? '' : `, CPU steal ${(100 * result.cpuSteal).toFixed(0)}%`}`,
             );
           }
         }
@@ -156,12 +177,14 @@ async function main(argv: readonly string[]): Promise<void> {
     }
 
     const kept = options.keep === undefined ? undefined : keptRecords(resolve(root, options.keep), options);
+    const suiteSteal = stealShare(suiteTicks, cpuTicks());
     const report: SuiteReport = {
       benchmark: 'suite',
       command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
       startedAt,
       finishedAt: new Date().toISOString(),
       machine,
+      ...(suiteSteal === undefined ? {} : { cpuSteal: suiteSteal }),
       browser: `Chromium ${browser.version()} headless`,
       environment: environment!,
       ortVersion,
@@ -170,6 +193,7 @@ async function main(argv: readonly string[]): Promise<void> {
       starts: [...(kept?.starts ?? []), ...starts],
       overhead: [...(kept?.overhead ?? []), ...overhead],
       runs: [...(kept?.runs ?? []), ...runs],
+      requestCosts: [...(kept?.requestCosts ?? []), ...requestCosts],
       ...(kept === undefined ? {} : { keptFrom: kept.source }),
     };
     writeResults(report, options, out);
@@ -180,7 +204,7 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 /** Reads an earlier run's figures for the providers this run does not measure. */
-function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'starts' | 'overhead' | 'runs'> & { providers: BenchProvider[]; source: string } {
+function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'starts' | 'overhead' | 'runs' | 'requestCosts'> & { providers: BenchProvider[]; source: string } {
   if (!existsSync(file)) throw new UsageError(`--keep ${options.keep} does not exist. Give the results.json of an earlier npm run bench.`);
   const earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
   if (earlier.benchmark !== 'suite' || !Array.isArray(earlier.runs)) throw new UsageError(`--keep ${options.keep} is not the results.json of npm run bench.`);
@@ -190,6 +214,7 @@ function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'st
     starts: (earlier.starts ?? []).filter((record) => other(record.provider)),
     overhead: (earlier.overhead ?? []).filter((record) => other(record.provider)),
     runs: earlier.runs.filter((record) => other(record.provider)),
+    requestCosts: (earlier.requestCosts ?? []).filter((record) => other(record.provider)),
     providers,
     source: `${earlier.command ?? 'npm run bench'} (${earlier.startedAt ?? 'unknown time'}, commit ${earlier.machine?.commit.slice(0, 7) ?? 'unknown'})`,
   };

@@ -93,9 +93,14 @@ async function submitOne(runtime: Runtime, arrival: SuiteArrival, testSet: TestS
   }
   // Outcome times are on the runtime's epoch clock; the rows count from the start of the run.
   const epochOrigin = performance.timeOrigin + origin;
+  const stages = {
+    receivedMs: outcome.receivedAt - epochOrigin,
+    ...(outcome.queuedAt === undefined ? {} : { queuedMs: outcome.queuedAt - epochOrigin }),
+  };
   if (outcome.status === OutcomeStatus.Completed) {
     return {
       ...base,
+      ...stages,
       status: 'completed',
       settledMs: outcome.finishedAt - epochOrigin,
       deadlineMet: outcome.deadlineMet,
@@ -104,7 +109,7 @@ async function submitOne(runtime: Runtime, arrival: SuiteArrival, testSet: TestS
       batchSize: outcome.batchSize,
     };
   }
-  return { ...base, status: 'dropped', settledMs: outcome.droppedAt - epochOrigin, deadlineMet: false, correct: false, reason: outcome.reason };
+  return { ...base, ...stages, status: 'dropped', settledMs: outcome.droppedAt - epochOrigin, deadlineMet: false, correct: false, reason: outcome.reason };
 }
 
 /** Starts a runtime as the page loads, submits one test record and publishes the timing. */

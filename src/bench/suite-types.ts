@@ -50,6 +50,10 @@ export interface LiveRow {
   /** Submission time minus the planned time: how late the page submitted it. */
   submitLagMs: number;
   status: 'completed' | 'dropped' | 'rejected';
+  /** When the scheduler worker received it, from the start of the run; undefined if rejected. */
+  receivedMs?: number;
+  /** When it joined the scheduler's queue after its SneakPeek estimate; undefined if it never did. */
+  queuedMs?: number;
   /** Completion or drop time from the start of the run. */
   settledMs: number;
   deadlineMet: boolean;

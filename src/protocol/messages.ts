@@ -89,6 +89,10 @@ export interface CompletedOutcome {
   /** Class scores as the model returned them (logits or probabilities, per the manifest). */
   scores: number[];
   arrival: number;
+  /** When the scheduler worker received the request; minus `arrival`, the time in transit from the page. */
+  receivedAt: number;
+  /** When the SneakPeek estimate was in and the request joined the scheduler's queue. */
+  queuedAt: number;
   deadline: number;
   finishedAt: number;
   deadlineMet: boolean;
@@ -113,6 +117,10 @@ export interface DroppedOutcome {
   /** Human-readable detail, for example the error of a failed batch. */
   detail: string;
   arrival: number;
+  /** When the scheduler worker received the request. */
+  receivedAt: number;
+  /** When the request joined the scheduler's queue; undefined if it was dropped before. */
+  queuedAt?: number;
   deadline: number;
   droppedAt: number;
 }

@@ -92,6 +92,10 @@ export const now = (): number => performance.timeOrigin + performance.now();
 
 interface OpenRequest {
   message: SubmitMessage;
+  /** When this worker received the message, on the epoch clock. */
+  receivedAt: number;
+  /** When the request joined the queue, on the epoch clock. */
+  queuedAt?: number;
   posterior?: readonly number[];
   /** Set once the SneakPeek estimate is in and the request is queued. */
   queued?: QueuedRequest;
@@ -238,6 +242,7 @@ export class Scheduler implements SchedulerApi {
 
   /** Accepts one request, or throws an error that names the invalid field. */
   private submit(message: SubmitMessage): void {
+    const receivedAt = now();
     if (this.disposed) throw new Error(`Runtime is disposed; request "${message.id}" was not accepted. Create a new runtime.`);
     if (this.failure !== undefined) {
       throw new Error(`Request "${message.id}" was not accepted: the runtime could not recover from a fault (${this.failure}). Create a new runtime.`);
@@ -249,7 +254,7 @@ export class Scheduler implements SchedulerApi {
     checkQueueBound(message.id, this.open.size, this.config.maxQueuedRequests);
 
     const lane = this.lanes.get(message.application)!;
-    this.open.set(message.id, { message, priority: 0, dispatches: 0 });
+    this.open.set(message.id, { message, receivedAt, priority: 0, dispatches: 0 });
     this.stats_.accepted++;
 
     // Estimation runs beside the executor; the request joins the queue when its posterior is in.
@@ -545,6 +550,7 @@ export class Scheduler implements SchedulerApi {
     // Baselines plan with profiled accuracy; the posterior still reaches the outcome for display.
     const estimates = this.policy.estimator === EstimatorKind.Profiled ? profiledEstimates(profiles) : posteriorEstimates(posterior, profiles);
     open.posterior = posterior;
+    open.queuedAt = now();
     open.queued = {
       id: message.id,
       application: message.application,
@@ -713,6 +719,8 @@ export class Scheduler implements SchedulerApi {
           label: variant.application.classes[classIndex] ?? String(classIndex),
           scores,
           arrival: member.message.arrival,
+          receivedAt: member.receivedAt,
+          queuedAt: member.queuedAt!,
           deadline: member.message.deadline,
           finishedAt,
           deadlineMet: finishedAt <= member.message.deadline,
@@ -771,6 +779,8 @@ export class Scheduler implements SchedulerApi {
         reason,
         detail,
         arrival: open.message.arrival,
+        receivedAt: open.receivedAt,
+        ...(open.queuedAt === undefined ? {} : { queuedAt: open.queuedAt }),
         deadline: open.message.deadline,
         droppedAt,
       });

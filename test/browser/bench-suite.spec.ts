@@ -58,6 +58,19 @@ test('bench --smoke writes consistent figures', async () => {
         expect(figures.effectiveAccuracy, label).toBeLessThanOrEqual(figures.deadlineSatisfaction);
       }
       expect(run.differencePoints.effectiveAccuracy, label).toBeCloseTo(100 * (run.live.effectiveAccuracy - run.simulated.effectiveAccuracy), 6);
+      expect(run.differenceWithoutCostPoints!.deadlineSatisfaction, label).toBeCloseTo(100 * (run.live.deadlineSatisfaction - run.simulatedWithoutCost!.deadlineSatisfaction), 6);
+      // Submission happens on the page before the worker receives it; the epoch clocks of two
+      // threads may differ by a fraction of a millisecond.
+      expect(run.live.transitP50, label).toBeGreaterThan(-1);
+      expect(run.live.estimationP50, label).toBeGreaterThanOrEqual(0);
+    }
+
+    // The probe ran once per provider, lost nothing, and its fitted cost reproduces its length.
+    expect(report.requestCosts.map((record) => record.provider)).toEqual([...SMOKE_DEFAULTS.providers]);
+    for (const probe of report.requestCosts) {
+      expect(probe.requests).toBe(SMOKE_DEFAULTS.probeRequests);
+      expect(probe.requestCostMs).toBeGreaterThanOrEqual(0);
+      if (probe.requestCostMs > 0) expect(probe.simulatedMs).toBeGreaterThanOrEqual(probe.liveMs);
     }
 
     // Cold start downloads every model; warm start reads them and their profiles from IndexedDB.

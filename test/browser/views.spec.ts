@@ -283,6 +283,8 @@ test('schedule record bins outcomes per second', () => {
     label: 'T-shirt/top',
     scores: [],
     arrival: finishedAt - 50,
+    receivedAt: finishedAt - 49,
+    queuedAt: finishedAt - 40,
     deadline: finishedAt + (deadlineMet ? 1 : -1),
     finishedAt,
     deadlineMet,
@@ -296,7 +298,7 @@ test('schedule record bins outcomes per second', () => {
   });
   record.addOutcome(completed('a', second + 100, true));
   record.addOutcome(completed('b', second + 200, false));
-  record.addOutcome({ status: 'dropped', requestId: 'c', application: 'product', reason: 'deadline-infeasible', detail: '', arrival: second, deadline: second + 5, droppedAt: second + 300 });
+  record.addOutcome({ status: 'dropped', requestId: 'c', application: 'product', reason: 'deadline-infeasible', detail: '', arrival: second, receivedAt: second + 1, deadline: second + 5, droppedAt: second + 300 });
   record.addOutcome(completed('d', second + 1100, true));
 
   const bins = record.bins();

@@ -4,6 +4,7 @@ import type { DeviceProfile } from '../../src/core/device-profile';
 import { createRandom } from '../../src/core/random';
 import { createCostModel } from '../../src/core/simulator/device-costs';
 import { EventQueue } from '../../src/core/simulator/event-queue';
+import { planAdmission } from '../../src/core/simulator/admission-lane';
 import { planSneakPeekLane } from '../../src/core/simulator/sneakpeek-lane';
 import { confidenceInterval95, pairedDifference95, tQuantile975 } from '../../src/core/simulator/statistics';
 
@@ -98,6 +99,23 @@ describe('planSneakPeekLane', () => {
 
   it('rejects unsorted arrivals', () => {
     expect(() => planSneakPeekLane([2, 1], 64, () => 1)).toThrow('Sort arrivals ascending');
+  });
+});
+
+describe('planAdmission', () => {
+  it('admits each request after the ones before it have cost their share', () => {
+    // 0.5 ms per request: 0 leaves at 0.5; the two at 0.2 queue behind it (1 and 1.5); the one at
+    // 5 finds the lane free (5.5).
+    expect(planAdmission([0, 0.2, 0.2, 5], 0.5)).toEqual([0.5, 1, 1.5, 5.5]);
+  });
+
+  it('admits every request at its arrival when the cost is 0', () => {
+    expect(planAdmission([0, 0, 3], 0)).toEqual([0, 0, 3]);
+  });
+
+  it('rejects a negative cost and unsorted arrivals', () => {
+    expect(() => planAdmission([0], -1)).toThrow('Request cost is -1 ms');
+    expect(() => planAdmission([2, 1], 0.1)).toThrow('Sort arrivals ascending');
   });
 });
 

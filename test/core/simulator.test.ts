@@ -91,6 +91,25 @@ describe('simulate on a constant-latency profile', () => {
     expect(result.batches[0]?.runSize).toBe(4);
   });
 
+  it('charges the runtime cost per request before the SneakPeek lane', () => {
+    // 2 ms per request: toy-0 is admitted at 2, toy-1 and toy-2 (both at 1) at 4 and 6, toy-3 at 8.
+    // toy-0 runs its lane alone (ready 2.5); toy-1 starts at 4 (ready 4.5), toy-2 waits for it and
+    // starts at 6 (ready 6.5); toy-3 at 8.5.
+    const { application, costs } = toyApplication(constantProfile());
+    const trace = buildTrace({
+      applications: [application],
+      arrivals: [arrival(0, 0, 100), arrival(1, 1, 100), arrival(2, 1, 100), arrival(3, 2, 5)],
+      costs,
+      seed: 1,
+      jointOptions: resolveJointEstimatorOptions(),
+      trackerOptions: resolvePriorTrackerOptions(),
+      requestCostMs: 2,
+    });
+    expect(trace.map((request) => request.readyAt)).toEqual([2.5, 4.5, 6.5, 8.5]);
+    // Deadlines still count from the arrival.
+    expect(trace.map((request) => request.deadline)).toEqual([100, 101, 101, 7]);
+  });
+
   it('decides once for the requests of one SneakPeek batch', () => {
     // Both arrive at 0, share one lane run and join at 0.5. Deciding per request would start toy-0
     // alone; one decision runs both together, L(2) = 12 ms.

@@ -4,6 +4,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** The machine, runtime and source a benchmark ran on. */
@@ -36,6 +37,36 @@ export function machineInfo(root: string): MachineInfo {
 export function currentLoadAverage(): [number, number, number] {
   const [one, five, fifteen] = loadavg();
   return [one ?? 0, five ?? 0, fifteen ?? 0];
+}
+
+/** Cumulative CPU time of all cores, in the kernel's ticks: all of it, and the part stolen by the hypervisor. */
+export interface CpuTicks {
+  total: number;
+  steal: number;
+}
+
+/**
+ * Reads the machine's CPU counters from `/proc/stat`, or undefined where there is none (not
+ * Linux). On a virtual machine, steal is time a core was ready to run but the hypervisor ran
+ * another guest: the benchmark's threads lose it without any process here using it.
+ */
+export function cpuTicks(): CpuTicks | undefined {
+  let line: string | undefined;
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith('cpu '));
+  } catch {
+    return undefined;
+  }
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+  const fields = (line ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  if (fields.length < 8 || fields.some((value) => !Number.isFinite(value))) return undefined;
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] as number };
+}
+
+/** Share of the CPU time between two readings that the hypervisor stole, or undefined without both. */
+export function stealShare(before: CpuTicks | undefined, after: CpuTicks | undefined): number | undefined {
+  if (before === undefined || after === undefined || after.total <= before.total) return undefined;
+  return (after.steal - before.steal) / (after.total - before.total);
 }
 
 function git(root: string, args: string[]): string | undefined {

@@ -13,6 +13,9 @@ import { PROVIDERS, type BenchProvider } from './runtime-options.js';
 export const SUITE_SCENARIOS = ['single-stream', 'server', 'burst', 'mixed'] as const;
 export type SuiteScenario = (typeof SUITE_SCENARIOS)[number];
 
+/** Most requests of the calibration probe: all are open at once, below the runtime's default queue bound of 2,000. */
+export const MAX_PROBE_REQUESTS = 1800;
+
 export const SUITE_DEFAULTS = Object.freeze({
   providers: PROVIDERS as readonly BenchProvider[],
   policies: [PolicyName.SneakPeek, PolicyName.Profiled, PolicyName.EdfAccurate, PolicyName.EdfFastest, PolicyName.ClipperAimd] as readonly PolicyName[],
@@ -29,6 +32,7 @@ export const SUITE_DEFAULTS = Object.freeze({
   memoryBudgetMiB: 64,
   seed: 1,
   overheadBatches: 10,
+  probeRequests: 600,
   out: 'results/bench',
   docs: 'docs/benchmarks.md' as string | undefined,
   port: 4194,
@@ -44,6 +48,7 @@ export const SMOKE_DEFAULTS = Object.freeze({
   maxRequests: 300,
   singleStream: 10,
   overheadBatches: 3,
+  probeRequests: 150,
   out: 'results/bench-smoke',
   docs: undefined as string | undefined,
 });
@@ -104,6 +109,12 @@ Options:
                         default: ${SUITE_DEFAULTS.seed}
   --overhead-batches N  timed batches per path in the overhead measurement
                         default: ${SUITE_DEFAULTS.overheadBatches} (--smoke: ${SMOKE_DEFAULTS.overheadBatches})
+  --probe-requests N    requests of the calibration probe: all submitted at once with long
+                        deadlines, served by edf-fastest. The runtime's own cost per request
+                        is the one that makes the simulated probe last as long as the live
+                        one, and every prediction charges it. 0 skips the probe and charges
+                        nothing. At most ${MAX_PROBE_REQUESTS}, below the runtime's queue bound.
+                        default: ${SUITE_DEFAULTS.probeRequests} (--smoke: ${SMOKE_DEFAULTS.probeRequests})
   --smoke               a few seconds of each scenario, for CI; changes the defaults above
   --out DIR             folder for the results
                         default: ${SUITE_DEFAULTS.out} (--smoke: ${SMOKE_DEFAULTS.out})
@@ -136,6 +147,7 @@ export interface SuiteOptions {
   memoryBudgetBytes: number;
   seed: number;
   overheadBatches: number;
+  probeRequests: number;
   smoke: boolean;
   out: string;
   docs: string | undefined;
@@ -166,6 +178,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
         'memory-budget': { type: 'string' },
         seed: { type: 'string' },
         'overhead-batches': { type: 'string' },
+        'probe-requests': { type: 'string' },
         smoke: { type: 'boolean', default: false },
         out: { type: 'string' },
         docs: { type: 'string' },
@@ -210,6 +223,13 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
     memoryBudgetBytes: singleNumber('--memory-budget', values['memory-budget'], defaults.memoryBudgetMiB, (value) => value > 0, 'a positive number of MiB') * 2 ** 20,
     seed: singleNumber('--seed', values.seed, defaults.seed, (value) => Number.isSafeInteger(value), 'a whole number'),
     overheadBatches: singleNumber('--overhead-batches', values['overhead-batches'], defaults.overheadBatches, whole(1), 'a whole number of batches >= 1'),
+    probeRequests: singleNumber(
+      '--probe-requests',
+      values['probe-requests'],
+      defaults.probeRequests,
+      (value) => Number.isInteger(value) && value >= 0 && value <= MAX_PROBE_REQUESTS,
+      `a whole number of requests from 0 to ${MAX_PROBE_REQUESTS}`,
+    ),
     smoke,
     out: nonEmpty('--out', values.out, defaults.out),
     docs: docs === 'none' ? undefined : docs,

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import type { PolicyName } from '../../src/core/baselines/catalog.js';
-import { createSimPolicy } from '../../src/core/baselines/catalog.js';
+import { createSimPolicy, PolicyName } from '../../src/core/baselines/catalog.js';
 import type { DeviceProfile } from '../../src/core/device-profile.js';
 import { resolveJointEstimatorOptions } from '../../src/core/estimation/joint-estimator.js';
 import { resolvePriorTrackerOptions } from '../../src/core/estimation/prior-tracker.js';
@@ -19,7 +18,7 @@ import { buildSimApplication } from '../../src/core/simulator/applications.js';
 import { createCostModel, type CostModel } from '../../src/core/simulator/device-costs.js';
 import { deadlineRangeMs, deviceReference, labelPlanFor, traceOfStreams } from '../../src/core/simulator/experiment.js';
 import { summarizeRun, type RunSummary } from '../../src/core/simulator/run-metrics.js';
-import type { SimApplication } from '../../src/core/simulator/sim-model.js';
+import type { SimApplication, SimulationResult } from '../../src/core/simulator/sim-model.js';
 import { simulate } from '../../src/core/simulator/simulator.js';
 import { resolveBurstOptions } from '../../src/core/workloads/arrivals.js';
 import { indexRecords } from '../../src/core/workloads/label-mix.js';
@@ -165,20 +164,103 @@ export function simulatedArrivals(run: PlannedRun, rows: readonly LiveRow[]): Pl
   return run.arrivals.map((arrival) => ({ ...arrival, arrival: submitted.get(arrival.id) ?? arrival.arrival }));
 }
 
-/** Simulates `arrivals` with `policy` on the applications' profile and summarises the run. */
+/** Simulates `arrivals` with `policy` on the applications' profile, charging `requestCostMs` per request (`planAdmission`). */
 export function predictRun(
   applications: readonly SimApplication[],
   costs: CostModel,
   arrivals: readonly PlannedArrival[],
   policy: PolicyName,
   options: Pick<SuiteOptions, 'memoryBudgetBytes' | 'seed'>,
+  requestCostMs = 0,
 ): RunSummary {
-  const settings = { applications, costs, jointOptions: resolveJointEstimatorOptions(), trackerOptions: resolvePriorTrackerOptions() };
+  return summarizeRun(simulateRun(applications, costs, arrivals, policy, options, requestCostMs));
+}
+
+function simulateRun(
+  applications: readonly SimApplication[],
+  costs: CostModel,
+  arrivals: readonly PlannedArrival[],
+  policy: PolicyName,
+  options: Pick<SuiteOptions, 'memoryBudgetBytes' | 'seed'>,
+  requestCostMs: number,
+): SimulationResult {
+  const settings = { applications, costs, jointOptions: resolveJointEstimatorOptions(), trackerOptions: resolvePriorTrackerOptions(), requestCostMs };
   const trace = traceOfStreams(settings, [arrivals], options.seed);
   // The live scheduler's options: the default margin and delay, and the sizes it profiles.
   const policyOptions = resolvePolicyOptions({ memoryBudgetBytes: options.memoryBudgetBytes, batchSizes: PROFILED_BATCH_SIZES });
-  const result = simulate({ applications, requests: trace, costs, policy: createSimPolicy(policy, policyOptions), seed: options.seed });
-  return summarizeRun(result);
+  return simulate({ applications, requests: trace, costs, policy: createSimPolicy(policy, policyOptions), seed: options.seed });
+}
+
+/** The policy of the calibration probe: always the fastest variant, so model time is as small as it gets. */
+export const PROBE_POLICY: PolicyName = PolicyName.EdfFastest;
+/** Relative deadline of every probe request: long enough that none is dropped. */
+export const PROBE_DEADLINE_MS = 120_000;
+
+/**
+ * Plans the calibration probe: `requests` requests spread over the applications, all arriving at
+ * once with a deadline no run reaches. Served by `PROBE_POLICY`, the probe lasts as long as the
+ * runtime needs to take in, run and answer that many requests as fast as it can.
+ */
+export function planProbe(options: Pick<SuiteOptions, 'probeRequests' | 'seed'>, applications: readonly SimApplication[]): PlannedArrival[] {
+  const perApplication = Math.ceil(options.probeRequests / applications.length);
+  const streams = applications.map((application) =>
+    planStream({
+      application: application.id,
+      count: perApplication,
+      ratePerMs: 1,
+      bursts: undefined,
+      labelPlan: labelPlanFor(application, WorkloadKind.Control),
+      records: indexRecords(application.recorded.test, application.classes.length),
+      deadlineRangeMs: [PROBE_DEADLINE_MS, PROBE_DEADLINE_MS],
+      weight: application.weight,
+      seed: options.seed,
+    }),
+  );
+  return mergeStreams(streams)
+    .slice(0, options.probeRequests)
+    .map((arrival) => ({ ...arrival, arrival: 0 }));
+}
+
+/** The probe's live length, the simulated one without and with the fitted cost, and that cost. */
+export interface RequestCostFit {
+  requests: number;
+  liveMs: number;
+  simulatedWithoutCostMs: number;
+  simulatedMs: number;
+  requestCostMs: number;
+}
+
+/**
+ * Finds the cost per request that makes the simulated probe last as long as the live one: from
+ * the first submission to the last outcome. Bisection, since a higher cost never shortens the
+ * probe; 0 when the simulation without any cost already lasts as long.
+ */
+export function fitRequestCost(
+  applications: readonly SimApplication[],
+  costs: CostModel,
+  arrivals: readonly PlannedArrival[],
+  rows: readonly LiveRow[],
+  options: Pick<SuiteOptions, 'memoryBudgetBytes' | 'seed'>,
+): RequestCostFit {
+  const completed = rows.filter((row) => row.status === 'completed');
+  if (completed.length !== rows.length || rows.length !== arrivals.length) {
+    const lost = rows.length - completed.length;
+    throw new Error(`The calibration probe completed ${completed.length} of ${arrivals.length} requests (${lost} dropped or rejected). It needs every one; give fewer --probe-requests.`);
+  }
+  const liveMs = Math.max(...rows.map((row) => row.settledMs)) - Math.min(...rows.map((row) => row.submittedMs));
+  const length = (requestCostMs: number): number => simulateRun(applications, costs, arrivals, PROBE_POLICY, options, requestCostMs).endTime;
+  const simulatedWithoutCostMs = length(0);
+  if (simulatedWithoutCostMs >= liveMs) return { requests: rows.length, liveMs, simulatedWithoutCostMs, simulatedMs: simulatedWithoutCostMs, requestCostMs: 0 };
+
+  // At liveMs / n per request the admission lane alone lasts as long as the live probe.
+  let low = 0;
+  let high = liveMs / rows.length;
+  for (let step = 0; step < 30 && high - low > 1e-4; step += 1) {
+    const middle = (low + high) / 2;
+    if (length(middle) < liveMs) low = middle;
+    else high = middle;
+  }
+  return { requests: rows.length, liveMs, simulatedWithoutCostMs, simulatedMs: length(high), requestCostMs: high };
 }
 
 export { createCostModel };

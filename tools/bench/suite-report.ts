@@ -12,6 +12,7 @@ import { renderPlot, type PlotSeries } from '../sim/plot.js';
 import type { MachineInfo } from './machine.js';
 import { table, type TableStyle } from './runtime-report.js';
 import type { SuiteOptions, SuiteScenario } from './suite-options.js';
+import type { RequestCostFit } from './suite-plan.js';
 
 /** The live counterpart of the simulator's run figures, plus what only a live run has. */
 export interface LiveFigures {
@@ -36,6 +37,12 @@ export interface LiveFigures {
   meanBatchSize: number;
   /** How late the page submitted requests against the plan, p99, in milliseconds. */
   submitLagP99: number;
+  /** Submission to the scheduler worker's receipt, in milliseconds: the page's `submit()` and the message. */
+  transitP50: number;
+  transitP99: number;
+  /** Receipt to joining the queue, in milliseconds: the SneakPeek step and its wait for the lane. */
+  estimationP50: number;
+  estimationP99: number;
 }
 
 /** Simulated figures of the same trace, for comparison. */
@@ -54,10 +61,38 @@ export interface SuiteRunRecord {
   load: number | undefined;
   policy: string;
   startupMs: number;
+  /** Share of the machine's CPU time the hypervisor stole during the run (Linux only). */
+  cpuSteal?: number;
   live: LiveFigures;
   simulated: SimulatedFigures;
   /** Live minus simulated, in percentage points. */
-  differencePoints: { effectiveAccuracy: number; deadlineSatisfaction: number };
+  differencePoints: PointDifference;
+  /**
+   * The simulator without the runtime's own cost per request (the profile's model times alone),
+   * and live minus that. Absent in results written before the suite measured that cost.
+   */
+  simulatedWithoutCost?: SimulatedFigures;
+  differenceWithoutCostPoints?: PointDifference;
+}
+
+/** The calibration probe on one provider and the runtime's cost per request fitted to it. */
+export interface RequestCostRecord extends RequestCostFit {
+  provider: string;
+  /** Share of the machine's CPU time the hypervisor stole during the probe (Linux only). */
+  cpuSteal?: number;
+}
+
+/** Live minus simulated effective accuracy and deadline satisfaction, in percentage points. */
+export interface PointDifference {
+  effectiveAccuracy: number;
+  deadlineSatisfaction: number;
+}
+
+export function differencePoints(live: LiveFigures, simulated: SimulatedFigures): PointDifference {
+  return {
+    effectiveAccuracy: 100 * (live.effectiveAccuracy - simulated.effectiveAccuracy),
+    deadlineSatisfaction: 100 * (live.deadlineSatisfaction - simulated.deadlineSatisfaction),
+  };
 }
 
 /** Cold and warm start on one provider: navigation to the first completed outcome. */
@@ -90,6 +125,8 @@ export interface SuiteReport {
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
+  /** Share of the machine's CPU time the hypervisor stole over the whole command (Linux only). */
+  cpuSteal?: number;
   browser: string;
   environment: PageEnvironment;
   ortVersion: string;
@@ -99,6 +136,8 @@ export interface SuiteReport {
   starts: StartRecord[];
   overhead: SuiteOverheadRecord[];
   runs: SuiteRunRecord[];
+  /** The runtime's own cost per request on each provider, from the calibration probe; empty without one. */
+  requestCosts: RequestCostRecord[];
   /** The earlier run whose figures for the other providers `--keep` carried over, if any. */
   keptFrom?: string;
 }
@@ -111,6 +150,8 @@ export function liveFigures(rows: readonly LiveRow[], before: RuntimeStats, stat
   const start = Math.min(...rows.map((row) => row.submittedMs));
   const end = Math.max(...rows.map((row) => row.settledMs));
   const share = (count: number, total: number): number => (total === 0 ? 0 : count / total);
+  const transit = rows.flatMap((row) => (row.receivedMs === undefined ? [] : [row.receivedMs - row.submittedMs]));
+  const estimation = rows.flatMap((row) => (row.receivedMs === undefined || row.queuedMs === undefined ? [] : [row.queuedMs - row.receivedMs]));
   return {
     requests: rows.length,
     completed: completed.length,
@@ -132,6 +173,10 @@ export function liveFigures(rows: readonly LiveRow[], before: RuntimeStats, stat
     batches: stats.batches - before.batches,
     meanBatchSize: share(completed.reduce((sum, row) => sum + (row.batchSize ?? 1), 0), completed.length),
     submitLagP99: nearestRank(rows.map((row) => row.submitLagMs), 0.99),
+    transitP50: nearestRank(transit, 0.5),
+    transitP99: nearestRank(transit, 0.99),
+    estimationP50: nearestRank(estimation, 0.5),
+    estimationP99: nearestRank(estimation, 0.99),
   };
 }
 
@@ -154,15 +199,25 @@ function nearestRank(samples: readonly number[], quantile: number): number {
 
 // ---- summaries ------------------------------------------------------------------------------
 
-/** Largest and mean absolute live-minus-simulated difference, in points, over the open-loop runs. */
-export function agreement(runs: readonly SuiteRunRecord[]): { runs: number; maxPoints: number; meanPoints: number; within2: number } {
-  const differences = runs.flatMap((run) => [Math.abs(run.differencePoints.effectiveAccuracy), Math.abs(run.differencePoints.deadlineSatisfaction)]);
+/**
+ * Largest and mean absolute live-minus-simulated difference, in points, over the runs that have
+ * the difference `of` picks (by default the prediction that charges the runtime's cost).
+ */
+export function agreement(
+  runs: readonly SuiteRunRecord[],
+  of: (run: SuiteRunRecord) => PointDifference | undefined = (run) => run.differencePoints,
+): { runs: number; maxPoints: number; meanPoints: number; within2: number } {
+  const compared = runs.flatMap((run) => {
+    const difference = of(run);
+    return difference === undefined ? [] : [difference];
+  });
+  const differences = compared.flatMap((difference) => [Math.abs(difference.effectiveAccuracy), Math.abs(difference.deadlineSatisfaction)]);
   if (differences.length === 0) return { runs: 0, maxPoints: Number.NaN, meanPoints: Number.NaN, within2: 0 };
   return {
-    runs: runs.length,
+    runs: compared.length,
     maxPoints: Math.max(...differences),
     meanPoints: differences.reduce((sum, value) => sum + value, 0) / differences.length,
-    within2: runs.filter((run) => Math.abs(run.differencePoints.effectiveAccuracy) <= 2 && Math.abs(run.differencePoints.deadlineSatisfaction) <= 2).length,
+    within2: compared.filter((difference) => Math.abs(difference.effectiveAccuracy) <= 2 && Math.abs(difference.deadlineSatisfaction) <= 2).length,
   };
 }
 
@@ -188,6 +243,7 @@ export function ranking(runs: readonly SuiteRunRecord[], provider: string): { po
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const share = (value: number): string => fixed(value, 3);
+const percent = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '-' : `${(100 * value).toFixed(0)}%`);
 const points = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}` : '-');
 /** Formats milliseconds with three significant digits at most, or "-" when there is no figure. */
 function ms(value: number): string {
@@ -241,31 +297,46 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
           ),
       );
     }
+    const probe = (report.requestCosts ?? []).find((record) => record.provider === provider);
+    if (probe !== undefined) {
+      sections.push(
+        `Calibration probe on ${label}: ${probe.requests} requests submitted at once with long deadlines, served by the fastest variants; the runtime's own cost per request is the one that makes the simulated probe last as long as the live one:\n\n` +
+          table(
+            ['requests', 'live, ms', 'simulated without cost, ms', 'simulated with cost, ms', 'cost per request, ms', 'CPU steal'],
+            [[String(probe.requests), ms(probe.liveMs), ms(probe.simulatedWithoutCostMs), ms(probe.simulatedMs), fixed(probe.requestCostMs, 3), percent(probe.cpuSteal)]],
+            style,
+          ),
+      );
+    }
     const runs = report.runs.filter((run) => run.provider === provider);
     const keys = [...new Set(runs.map((run) => `${run.scenario}|${run.load ?? ''}`))];
     for (const key of keys) {
       const own = runs.filter((run) => `${run.scenario}|${run.load ?? ''}` === key);
       const first = own[0]!;
       sections.push(
-        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace and the runtime's profile; diff = live minus sim in points):\n\n` +
+        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace, the runtime's profile and the runtime's cost per request; diff = live minus sim in points; no cost = the simulator on the profile alone; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
           table(
-            ['policy', 'eff. acc.', 'sim', 'diff', 'deadlines met', 'sim', 'diff', 'served acc.', 'p50', 'p90', 'p99', 'req/s', 'swaps', 'dropped', 'mean batch'],
+            ['policy', 'eff. acc.', 'sim', 'diff', 'no cost', 'deadlines met', 'sim', 'diff', 'no cost', 'served acc.', 'p50', 'p99', 'transit p50', 'transit p99', 'req/s', 'swaps', 'dropped', 'mean batch', 'CPU steal'],
             own.map((run) => [
               run.policy,
               share(run.live.effectiveAccuracy),
               share(run.simulated.effectiveAccuracy),
               points(run.differencePoints.effectiveAccuracy),
+              share(run.simulatedWithoutCost?.effectiveAccuracy ?? Number.NaN),
               share(run.live.deadlineSatisfaction),
               share(run.simulated.deadlineSatisfaction),
               points(run.differencePoints.deadlineSatisfaction),
+              share(run.simulatedWithoutCost?.deadlineSatisfaction ?? Number.NaN),
               share(run.live.servedAccuracy),
               ms(run.live.latencyP50),
-              ms(run.live.latencyP90),
               ms(run.live.latencyP99),
+              ms(run.live.transitP50 ?? Number.NaN),
+              ms(run.live.transitP99 ?? Number.NaN),
               fixed(run.live.throughput, 1),
               String(run.live.swaps),
               String(run.live.dropped),
               fixed(run.live.meanBatchSize, 1),
+              percent(run.cpuSteal),
             ]),
             style,
           ),
@@ -284,8 +355,14 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
     }
     const agreed = agreement(runs);
     if (agreed.runs > 0) {
+      const withoutCost = agreement(runs, (run) => run.differenceWithoutCostPoints);
+      const steal = runs.flatMap((run) => (run.cpuSteal === undefined ? [] : [run.cpuSteal]));
       sections.push(
-        `Live against simulated on ${label}: over ${agreed.runs} runs, the largest difference in effective accuracy or deadline satisfaction is ${fixed(agreed.maxPoints, 1)} points and the mean ${fixed(agreed.meanPoints, 1)}; ${agreed.within2} of ${agreed.runs} runs are within 2 points on both.`,
+        `Live against simulated on ${label}: over ${agreed.runs} runs, the largest difference in effective accuracy or deadline satisfaction is ${fixed(agreed.maxPoints, 1)} points and the mean ${fixed(agreed.meanPoints, 1)}; ${agreed.within2} of ${agreed.runs} runs are within 2 points on both.` +
+          (withoutCost.runs > 0
+            ? ` Without the runtime's cost per request: largest ${fixed(withoutCost.maxPoints, 1)} points, mean ${fixed(withoutCost.meanPoints, 1)}, ${withoutCost.within2} of ${withoutCost.runs} within 2 points.`
+            : '') +
+          (steal.length > 0 ? ` The hypervisor stole ${percent(Math.min(...steal))} to ${percent(Math.max(...steal))} of the CPU time during these runs.` : ''),
       );
     }
   }
@@ -299,7 +376,8 @@ export function runsCsv(report: SuiteReport): string {
     'provider', 'scenario', 'load', 'policy', 'requests', 'completed', 'on_time', 'dropped', 'rejected', 'effective_accuracy', 'sim_effective_accuracy',
     'diff_effective_accuracy_points', 'deadline_satisfaction', 'sim_deadline_satisfaction', 'diff_deadline_points', 'served_accuracy', 'sim_served_accuracy',
     'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms', 'throughput_per_s', 'swaps', 'sim_swaps', 'batches', 'mean_batch_size', 'sim_mean_batch_size',
-    'submit_lag_p99_ms', 'startup_ms',
+    'submit_lag_p99_ms', 'startup_ms', 'sim_no_cost_effective_accuracy', 'sim_no_cost_deadline_satisfaction', 'transit_p50_ms', 'transit_p99_ms',
+    'estimation_p50_ms', 'estimation_p99_ms', 'cpu_steal',
   ];
   const rows = report.runs.map((run) =>
     [
@@ -307,7 +385,9 @@ export function runsCsv(report: SuiteReport): string {
       run.live.effectiveAccuracy, run.simulated.effectiveAccuracy, run.differencePoints.effectiveAccuracy, run.live.deadlineSatisfaction,
       run.simulated.deadlineSatisfaction, run.differencePoints.deadlineSatisfaction, run.live.servedAccuracy, run.simulated.servedAccuracy,
       run.live.latencyP50, run.live.latencyP90, run.live.latencyP99, run.live.throughput, run.live.swaps, run.simulated.swaps, run.live.batches,
-      run.live.meanBatchSize, run.simulated.meanBatchSize, run.live.submitLagP99, run.startupMs,
+      run.live.meanBatchSize, run.simulated.meanBatchSize, run.live.submitLagP99, run.startupMs, run.simulatedWithoutCost?.effectiveAccuracy ?? '',
+      run.simulatedWithoutCost?.deadlineSatisfaction ?? '', run.live.transitP50 ?? '', run.live.transitP99 ?? '', run.live.estimationP50 ?? '',
+      run.live.estimationP99 ?? '', run.cpuSteal ?? '',
     ].join(','),
   );
   return `${[header.join(','), ...rows].join('\n')}\n`;
@@ -371,7 +451,7 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '',
     ...(report.keptFrom === undefined ? [] : [`- The figures of the providers this command did not measure come from an earlier run, kept with \`--keep\`: ${report.keptFrom}.`]),
     `- Command: \`${report.command}\`, from commit \`${machine.commit.slice(0, 7)}\`${machine.uncommittedChanges ? ' with uncommitted changes' : ''}, ${report.startedAt} to ${report.finishedAt}.`,
-    `- Machine: ${machine.cores}-core ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} at the start.`,
+    `- Machine: ${machine.cores}-core ${machine.cpuModel}, Node ${machine.node}; load average ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} at the start${report.cpuSteal === undefined ? '' : `; the hypervisor stole ${percent(report.cpuSteal)} of the CPU time over the whole command`}.`,
     `- Browser: ${report.browser}, page cross-origin isolated: ${report.environment.crossOriginIsolated ? 'yes' : 'no'}; onnxruntime-web ${report.ortVersion}.`,
     adapter === undefined
       ? '- WebGPU adapter: none reported.'
@@ -390,14 +470,20 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '- Each live run starts with one untimed request per application, as a warm-up.',
     '- SingleStream submits each request when the previous one has its outcome; it is simulated',
     '  with the live submission times as arrivals.',
-    '- The simulator draws batch times from the runtime\'s start-up profile. It does not model the',
-    '  runtime\'s own work per request: the page\'s `submit()`, the message to the scheduler worker,',
-    '  the SneakPeek step, the decision and the outcome\'s way back. Where a batch takes a',
-    '  millisecond or less, as on WASM here, a load of 1 already means well over a thousand requests',
-    '  per second, and the live runtime then spends more time per request than the simulation',
-    '  charges: requests wait, their deadlines pass, and the live figures fall below the simulated',
-    '  ones. Where batches take tens of milliseconds, as on the fallback WebGPU adapter, the two',
-    '  should agree more closely; the tables show by how much.',
+    '- The simulator draws batch times from the runtime\'s start-up profile. The live runtime',
+    '  also spends CPU time of its own on every request: the page\'s `submit()`, the message to',
+    '  the scheduler worker, the checks, the queue and the outcome\'s way back. Before the runs, a',
+    '  calibration probe submits a few hundred requests at once with long deadlines, and the cost',
+    '  per request is the one that makes the simulated probe last as long as the live one. The',
+    '  "sim" columns charge that cost to every request, in one lane shared by all applications',
+    '  before the SneakPeek step; the "no cost" columns leave it out. Where a batch takes a',
+    '  millisecond or less, as on WASM here, a load of 1 means well over a thousand requests per',
+    '  second, and this cost decides whether the runtime keeps up.',
+    '- CPU steal is the share of the machine\'s CPU time the hypervisor gave to other guests during',
+    '  a run (from `/proc/stat`). The simulator knows nothing of it: each stolen slice delays the',
+    '  live runtime\'s threads while requests keep arriving, so live figures fall below the',
+    '  simulated ones as steal rises, and the same command gives different live figures on a busy',
+    '  host.',
     '',
   ];
   if (chartFolder !== undefined) {

@@ -49,6 +49,8 @@ export interface TraceSettings {
   bursts: ResolvedBurstOptions;
   jointOptions: ResolvedJointEstimatorOptions;
   trackerOptions: ResolvedPriorTrackerOptions;
+  /** The runtime's own work per request in milliseconds (`planAdmission`); 0 leaves it out. */
+  requestCostMs?: number;
 }
 
 export interface ExperimentSpec extends TraceSettings {
@@ -167,6 +169,7 @@ export function traceOfStreams(settings: Omit<TraceSettings, 'requestsPerApplica
     seed,
     jointOptions: settings.jointOptions,
     trackerOptions: settings.trackerOptions,
+    ...(settings.requestCostMs === undefined ? {} : { requestCostMs: settings.requestCostMs }),
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * Turns planned arrivals into the requests of a simulated trace. Each request gets the time it
- * clears its application's SneakPeek lane, its absolute deadline, every estimator's `Â_m(q)` and
+ * clears the runtime's admission lane (free unless `requestCostMs` is set) and its application's
+ * SneakPeek lane, its absolute deadline, every estimator's `Â_m(q)` and
  * every variant's recorded prediction. None of it depends on the policy, so one trace serves every policy
  * of a comparison.
  */
@@ -14,6 +15,7 @@ import { deriveSeed } from '../workloads/seeds.js';
 import type { PlannedArrival } from '../workloads/workload-plan.js';
 import type { CostModel } from './device-costs.js';
 import type { SimApplication, SimRequest } from './sim-model.js';
+import { planAdmission } from './admission-lane.js';
 import { planSneakPeekLane } from './sneakpeek-lane.js';
 
 /** Largest batch the live SneakPeek lane runs at once. */
@@ -27,11 +29,18 @@ export interface TraceSpec {
   seed: number;
   jointOptions: ResolvedJointEstimatorOptions;
   trackerOptions: ResolvedPriorTrackerOptions;
+  /**
+   * The runtime's own work per request in milliseconds, charged in one serial lane before the
+   * SneakPeek lanes (`planAdmission`).
+   * @default 0
+   */
+  requestCostMs?: number;
 }
 
 /** Builds the requests of a trace, ordered by the time they join the queue, then by id. */
 export function buildTrace(spec: TraceSpec): SimRequest[] {
   const requests: SimRequest[] = [];
+  const admittedAt = admissionTimes(spec.arrivals, spec.requestCostMs ?? 0);
 
   for (const application of spec.applications) {
     const planned = spec.arrivals
@@ -41,7 +50,7 @@ export function buildTrace(spec: TraceSpec): SimRequest[] {
 
     const laneRandom = createRandom(deriveSeed(spec.seed, `${application.id}/sneakpeek-lane`));
     const ready = planSneakPeekLane(
-      planned.map((arrival) => arrival.arrival),
+      planned.map((arrival) => admittedAt.get(arrival.id) as number),
       SNEAKPEEK_LANE_MAX_BATCH,
       (batchSize) => spec.costs.drawLatency(application.sneakpeekId, batchSize, laneRandom),
     );
@@ -91,6 +100,19 @@ export function buildTrace(spec: TraceSpec): SimRequest[] {
   }
 
   return requests.sort((left, right) => left.readyAt - right.readyAt || left.arrival - right.arrival || compareIds(left.id, right.id));
+}
+
+/** Admission time of every arrival by id, through the one lane all applications share. */
+function admissionTimes(arrivals: readonly PlannedArrival[], requestCostMs: number): Map<string, number> {
+  // Within an application the order is the one its SneakPeek lane keeps: arrival, then position.
+  const ordered = [...arrivals].sort(
+    (left, right) => left.arrival - right.arrival || compareIds(left.application, right.application) || left.position - right.position,
+  );
+  const admitted = planAdmission(
+    ordered.map((arrival) => arrival.arrival),
+    requestCostMs,
+  );
+  return new Map(ordered.map((arrival, index) => [arrival.id, admitted[index] as number]));
 }
 
 /** Returns the share of each class among `labels`; labels outside the classes are left out. */
