@@ -69,6 +69,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const out = resolve(root, options.out);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${options.out} is a file. Give a folder for the results.`);
   const applications = loadSuiteApplications(root, options.apps);
+  // Read before anything runs, so a wrong --keep fails at once rather than after the whole suite.
+  const kept = options.keep === undefined ? undefined : keptRecords(resolve(root, options.keep), options);
 
   ensureAll();
   if (!options.skipBuild) run('npx', ['vite', 'build', '--logLevel', 'warn']);
@@ -176,7 +178,6 @@ async function main(argv: readonly string[]): Promise<void> {
       }
     }
 
-    const kept = options.keep === undefined ? undefined : keptRecords(resolve(root, options.keep), options);
     const suiteSteal = stealShare(suiteTicks, cpuTicks());
     const report: SuiteReport = {
       benchmark: 'suite',
@@ -206,8 +207,15 @@ async function main(argv: readonly string[]): Promise<void> {
 /** Reads an earlier run's figures for the providers this run does not measure. */
 function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'starts' | 'overhead' | 'runs' | 'requestCosts'> & { providers: BenchProvider[]; source: string } {
   if (!existsSync(file)) throw new UsageError(`--keep ${options.keep} does not exist. Give the results.json of an earlier npm run bench.`);
-  const earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
-  if (earlier.benchmark !== 'suite' || !Array.isArray(earlier.runs)) throw new UsageError(`--keep ${options.keep} is not the results.json of npm run bench.`);
+  let earlier: Partial<SuiteReport>;
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
+  } catch (error) {
+    throw new UsageError(`--keep ${options.keep} could not be read as JSON (${error instanceof Error ? error.message : String(error)}). Give the results.json of an earlier npm run bench.`);
+  }
+  if (earlier?.benchmark !== 'suite' || !Array.isArray(earlier.runs)) {
+    throw new UsageError(`--keep ${options.keep} is not the results.json of npm run bench. Give the results.json that npm run bench wrote to its --out folder.`);
+  }
   const other = (provider: string): boolean => !options.providers.includes(provider as BenchProvider);
   const providers = [...(earlier.options?.providers ?? []).filter(other), ...options.providers];
   return {

@@ -15,7 +15,7 @@ import { createRuntime, type Runtime } from '../client/runtime.js';
 import { OutcomeStatus, type Outcome, type ProviderPreference } from '../protocol/messages.js';
 import type { TestSet } from '../ui/test-set.js';
 import { loadRecords, MANIFEST_URL } from './models.js';
-import { ReplayMode, type FirstAnswer, type LiveRow, type SuiteArrival, type SuiteRunRequest, type SuiteRunResult } from './suite-types.js';
+import { ReplayMode, WARMUP_DEADLINE_MS, type FirstAnswer, type LiveRow, type SuiteArrival, type SuiteRunRequest, type SuiteRunResult } from './suite-types.js';
 
 /** Submissions due within this many milliseconds of now go out in the same task. */
 const SUBMIT_SLACK_MS = 1;
@@ -35,7 +35,7 @@ async function run(request: SuiteRunRequest): Promise<SuiteRunResult> {
   try {
     // One untimed request per application first, as MLPerf's warm-up: the first batch of a
     // session pays for allocations that no later batch does.
-    await Promise.all([...testSets.entries()].map(([application, testSet]) => runtime.submit({ application, input: testSet.record(0), deadlineMs: 600_000 })));
+    await Promise.all([...testSets.entries()].map(([application, testSet]) => runtime.submit({ application, input: testSet.record(0), deadlineMs: WARMUP_DEADLINE_MS })));
     const afterWarmup = await runtime.stats();
     const rows = request.mode === ReplayMode.Closed ? await replayClosed(runtime, request.trace, testSets) : await replayOpen(runtime, request.trace, testSets);
     return { ready: runtime.ready, startupMs, rows, afterWarmup, stats: await runtime.stats() };
@@ -129,7 +129,7 @@ async function firstAnswer(query: URLSearchParams): Promise<FirstAnswer> {
   try {
     const application = runtime.ready.applications.find((candidate) => candidate.variants.length > 0)!;
     const testSet = await loadRecords(application.id);
-    const outcome = await runtime.submit({ application: application.id, input: testSet.record(0), deadlineMs: 600_000 });
+    const outcome = await runtime.submit({ application: application.id, input: testSet.record(0), deadlineMs: WARMUP_DEADLINE_MS });
     const firstAnswerMs = performance.now();
     if (outcome.status !== OutcomeStatus.Completed) throw new Error(`The first request was dropped (${outcome.reason}): ${outcome.detail}`);
     const stats = await runtime.stats();

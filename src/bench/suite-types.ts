@@ -19,6 +19,12 @@ export interface SuiteArrival {
   relativeDeadlineMs: number;
 }
 
+/**
+ * Relative deadline of the untimed warm-up request each run submits per application (test record
+ * 0) before its trace: long enough that it always completes.
+ */
+export const WARMUP_DEADLINE_MS = 600_000;
+
 /** Submission order of a trace: open loop at planned times, or closed loop. */
 export const ReplayMode = {
   /** Each request at its planned time, whatever is still open (MLPerf's Server scenario). */

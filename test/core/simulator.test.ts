@@ -110,6 +110,28 @@ describe('simulate on a constant-latency profile', () => {
     expect(trace.map((request) => request.deadline)).toEqual([100, 101, 101, 7]);
   });
 
+  it('shares the admission lane between applications', () => {
+    // 1 ms per request. At 0: a-0, a-1 and b-0, admitted in application then position order at
+    // 1, 2 and 3; each then takes its lane's 0.5 ms.
+    const profile = constantProfile(['a', 'b']);
+    const [a, b] = ['a', 'b'].map((app) => toyApplication(profile, 40, app));
+    const planned = (app: string, position: number): PlannedArrival => ({ ...arrival(position, 0, 100), id: `${app}-${position}`, application: app });
+    const trace = buildTrace({
+      applications: [a!.application, b!.application],
+      arrivals: [planned('b', 0), planned('a', 1), planned('a', 0)],
+      costs: a!.costs,
+      seed: 1,
+      jointOptions: resolveJointEstimatorOptions(),
+      trackerOptions: resolvePriorTrackerOptions(),
+      requestCostMs: 1,
+    });
+    expect(trace.map((request) => [request.id, request.readyAt])).toEqual([
+      ['a-0', 1.5],
+      ['a-1', 2.5],
+      ['b-0', 3.5],
+    ]);
+  });
+
   it('decides once for the requests of one SneakPeek batch', () => {
     // Both arrive at 0, share one lane run and join at 0.5. Deciding per request would start toy-0
     // alone; one decision runs both together, L(2) = 12 ms.

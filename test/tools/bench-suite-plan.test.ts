@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LiveRow } from '../../src/bench/suite-types.js';
-import { fitRequestCost, planProbe, PROBE_DEADLINE_MS } from '../../tools/bench/suite-plan.js';
+import { WARMUP_DEADLINE_MS } from '../../src/bench/suite-types.js';
+import { PolicyName } from '../../src/core/baselines/catalog.js';
+import { fitRequestCost, planProbe, predictRun, PROBE_DEADLINE_MS, WARMUP_LEAD_MS, warmupArrivals } from '../../tools/bench/suite-plan.js';
 import { liveFigures } from '../../tools/bench/suite-report.js';
 import { constantProfile, toyApplication } from '../core/sim-fixtures.js';
 import type { RuntimeStats } from '../../src/protocol/messages.js';
@@ -69,5 +71,22 @@ describe('fitRequestCost', () => {
     const rows = finishedBy(600);
     rows[3] = { ...rows[3]!, status: 'dropped' };
     expect(() => fitRequestCost([application], costs, probe, rows, options)).toThrow('completed 29 of 30 requests');
+  });
+});
+
+describe('warm-up in predictions', () => {
+  const { application, costs } = toyApplication(constantProfile());
+  const options = { memoryBudgetBytes: 10_000, seed: 1, probeRequests: 12 };
+  const arrivals = planProbe(options, [application]).map((arrival, index) => ({ ...arrival, arrival: 5 * index }));
+
+  it('puts one warm-up per application before the trace', () => {
+    const warmup = warmupArrivals(arrivals);
+    expect(warmup).toHaveLength(1);
+    expect(warmup[0]).toMatchObject({ application: application.id, record: 0, arrival: -WARMUP_LEAD_MS, relativeDeadlineMs: WARMUP_DEADLINE_MS });
+  });
+
+  it('leaves the warm-up out of the predicted figures', () => {
+    const summary = predictRun([application], costs, arrivals, PolicyName.SneakPeek, options);
+    expect(summary.requests).toBe(arrivals.length);
   });
 });

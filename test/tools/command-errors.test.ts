@@ -26,6 +26,38 @@ describe('command errors', () => {
     expect(result.stderr).toContain(`npm run sim: --out ${file} cannot be used as a folder`);
   });
 
+  it('bench rejects a missing --keep file before it runs', () => {
+    const result = run('tools/bench.ts', ['--keep', join(folder, 'missing.json')]);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run bench: --keep ${join(folder, 'missing.json')} does not exist. Give the results.json of an earlier npm run bench.`);
+  });
+
+  it('bench rejects a --keep file of another command', () => {
+    const file = join(folder, 'other.json');
+    writeFileSync(file, JSON.stringify({ benchmark: 'runtime', runs: [] }));
+    const result = run('tools/bench.ts', ['--keep', file]);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run bench: --keep ${file} is not the results.json of npm run bench.`);
+  });
+
+  it('bench rejects a --keep file that is not JSON', () => {
+    const file = join(folder, 'broken.json');
+    writeFileSync(file, '{ "benchmark": ');
+    const result = run('tools/bench.ts', ['--keep', file]);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run bench: --keep ${file} could not be read as JSON`);
+  });
+
+  it('bench rejects a probe above the queue bound', () => {
+    const result = run('tools/bench.ts', ['--probe-requests', '5000']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('npm run bench: --probe-requests is "5000". Give a whole number of requests from 0 to 1800 (default 600).');
+  });
+
   it('evaluate rejects zero jobs', () => {
     const result = run('tools/evaluate.ts', ['--jobs', '0']);
 

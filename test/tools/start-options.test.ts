@@ -14,6 +14,7 @@ describe('npm start options', () => {
     [['--requests', '0'], '--requests 0 must be at least 1'],
     [['--requests', 'abc'], '--requests abc is not a whole number'],
     [['--budget', '0'], '--budget 0 must be a positive number of bytes'],
+    [['--port', '99999'], '--port 99999 is not a port; use a number from 1 to 65535'],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('rejects %j', (args, message) => {
     const { status, stderr } = start(...args);

@@ -24,7 +24,7 @@ import { resolveBurstOptions } from '../../src/core/workloads/arrivals.js';
 import { indexRecords } from '../../src/core/workloads/label-mix.js';
 import { isBursty, mergeStreams, planStream, WorkloadKind, type PlannedArrival } from '../../src/core/workloads/workload-plan.js';
 import type { ReadyInfo } from '../../src/protocol/messages.js';
-import { ReplayMode, type LiveRow, type SuiteArrival } from '../../src/bench/suite-types.js';
+import { ReplayMode, WARMUP_DEADLINE_MS, type LiveRow, type SuiteArrival } from '../../src/bench/suite-types.js';
 import { UsageError } from '../sim/options.js';
 import type { SuiteOptions, SuiteScenario } from './suite-options.js';
 
@@ -185,10 +185,43 @@ function simulateRun(
   requestCostMs: number,
 ): SimulationResult {
   const settings = { applications, costs, jointOptions: resolveJointEstimatorOptions(), trackerOptions: resolvePriorTrackerOptions(), requestCostMs };
-  const trace = traceOfStreams(settings, [arrivals], options.seed);
+  const warmup = warmupArrivals(arrivals);
+  const trace = traceOfStreams(settings, [warmup, arrivals], options.seed);
   // The live scheduler's options: the default margin and delay, and the sizes it profiles.
   const policyOptions = resolvePolicyOptions({ memoryBudgetBytes: options.memoryBudgetBytes, batchSizes: PROFILED_BATCH_SIZES });
-  return simulate({ applications, requests: trace, costs, policy: createSimPolicy(policy, policyOptions), seed: options.seed });
+  const result = simulate({ applications, requests: trace, costs, policy: createSimPolicy(policy, policyOptions), seed: options.seed });
+  // The live figures leave the warm-up out, so the prediction does too.
+  const warmupIds = new Set(warmup.map((arrival) => arrival.id));
+  return {
+    ...result,
+    outcomes: result.outcomes.filter((outcome) => !warmupIds.has(outcome.requestId)),
+    batches: result.batches.filter((batch) => batch.start >= 0),
+  };
+}
+
+/** How long before the trace the simulated warm-up arrives; live, the trace starts once it is answered. */
+export const WARMUP_LEAD_MS = 1000;
+
+/**
+ * Returns the untimed warm-up of a live run: test record 0 of each application, in the order the
+ * applications first appear in the trace, all at once, `WARMUP_LEAD_MS` before the trace. It
+ * matters for a policy that learns from feedback, such as `clipper-aimd`: the warm-up's on-time
+ * batches raise its caps before the first timed request. It also refines the profiles and the
+ * traffic figures, as live.
+ */
+export function warmupArrivals(arrivals: readonly PlannedArrival[]): PlannedArrival[] {
+  const firstOf = new Map<string, PlannedArrival>();
+  for (const arrival of arrivals) if (!firstOf.has(arrival.application)) firstOf.set(arrival.application, arrival);
+  return [...firstOf.values()].map((first) => ({
+    id: `warmup-${first.application}`,
+    application: first.application,
+    position: -1,
+    record: 0,
+    arrival: -WARMUP_LEAD_MS,
+    relativeDeadlineMs: WARMUP_DEADLINE_MS,
+    weight: first.weight,
+    inBurst: false,
+  }));
 }
 
 /** The policy of the calibration probe: always the fastest variant, so model time is as small as it gets. */
