@@ -7,9 +7,10 @@
  *   1. cold start: open the benchmark page, start a runtime, answer one request (models are
  *      downloaded and profiled); warm start: the same again, with models and profiles stored;
  *   2. plan each scenario's trace on the device profile the warm runtime read;
- *   3. per scenario and policy, replay the trace through a fresh runtime in a fresh page, and
- *      simulate the same trace with that runtime's profile;
- *   4. runtime overhead at batch 8 for each application's most accurate variant.
+ *   3. calibration probe: fit the runtime's own cost per request (`fitRequestCost`);
+ *   4. per scenario and policy, replay the trace through a fresh runtime in a fresh page, and
+ *      simulate the same trace with that runtime's profile, and again charging that cost;
+ *   5. runtime overhead at batch 8 for each application's most accurate variant.
  * Then it prints the tables and writes JSON, CSV, SVG charts and the Markdown report.
  */
 
@@ -121,7 +122,7 @@ async function main(argv: readonly string[]): Promise<void> {
           return { ...result, ...(cpuSteal === undefined ? {} : { cpuSteal }) };
         };
 
-        let requestCostMs = 0;
+        let requestCostMs: number | undefined;
         if (options.probeRequests > 0) {
           const probe = planProbe(options, deviceApplications);
           const result = await replay(PROBE_POLICY, ReplayMode.Open, probe);
@@ -130,7 +131,7 @@ async function main(argv: readonly string[]): Promise<void> {
           requestCosts.push({ provider, ...fit, ...(result.cpuSteal === undefined ? {} : { cpuSteal: result.cpuSteal }) });
           requestCostMs = fit.requestCostMs;
           log(
-            `${provider}: calibration probe of ${fit.requests} requests took ${fit.liveMs.toFixed(0)} ms live and ${fit.simulatedWithoutCostMs.toFixed(0)} ms simulated; the runtime's own cost per request is ${requestCostMs.toFixed(3)} ms.`,
+            `${provider}: calibration probe of ${fit.requests} requests took ${fit.liveMs.toFixed(0)} ms live and ${fit.simulatedWithoutCostMs.toFixed(0)} ms simulated; fitted to it, the runtime's own cost per request is ${requestCostMs.toFixed(3)} ms.`,
           );
         }
 
@@ -141,8 +142,8 @@ async function main(argv: readonly string[]): Promise<void> {
             const simApplications = simApplicationsOn(applications, costs);
             const arrivals = simulatedArrivals(plannedRun, result.rows);
             const live = liveFigures(result.rows, result.afterWarmup, result.stats);
-            const simulated = simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options, requestCostMs));
-            const simulatedWithoutCost = simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options));
+            const simulated = simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options));
+            const simulatedWithRequestCost = requestCostMs === undefined ? undefined : simulatedFigures(predictRun(simApplications, costs, arrivals, policy, options, requestCostMs));
             const record: SuiteRunRecord = {
               provider,
               scenario: plannedRun.scenario,
@@ -153,12 +154,13 @@ async function main(argv: readonly string[]): Promise<void> {
               live,
               simulated,
               differencePoints: differencePoints(live, simulated),
-              simulatedWithoutCost,
-              differenceWithoutCostPoints: differencePoints(live, simulatedWithoutCost),
+              ...(simulatedWithRequestCost === undefined
+                ? {}
+                : { simulatedWithRequestCost, differenceWithRequestCostPoints: differencePoints(live, simulatedWithRequestCost) }),
             };
             runs.push(record);
             log(
-              `${provider} ${plannedRun.scenario}${plannedRun.load === undefined ? '' : ` load ${plannedRun.load}`} ${policy}: effective accuracy ${live.effectiveAccuracy.toFixed(3)} (simulated ${simulated.effectiveAccuracy.toFixed(3)}, without the runtime's cost ${simulatedWithoutCost.effectiveAccuracy.toFixed(3)}), transit p50 ${live.transitP50.toFixed(2)} p99 ${live.transitP99.toFixed(2)} ms, deadlines met ${live.deadlineSatisfaction.toFixed(3)}, p99 ${live.latencyP99.toFixed(1)} ms, dropped ${JSON.stringify(live.dropReasons)}, submit lag p99 ${live.submitLagP99.toFixed(1)} ms${result.cpuSteal === undefined ? '' : `, CPU steal ${(100 * result.cpuSteal).toFixed(0)}%`}`,
+              `${provider} ${plannedRun.scenario}${plannedRun.load === undefined ? '' : ` load ${plannedRun.load}`} ${policy}: effective accuracy ${live.effectiveAccuracy.toFixed(3)} (simulated ${simulated.effectiveAccuracy.toFixed(3)}${simulatedWithRequestCost === undefined ? '' : `, with the probe's cost ${simulatedWithRequestCost.effectiveAccuracy.toFixed(3)}`}), transit p50 ${live.transitP50.toFixed(2)} p99 ${live.transitP99.toFixed(2)} ms, deadlines met ${live.deadlineSatisfaction.toFixed(3)}, p99 ${live.latencyP99.toFixed(1)} ms, dropped ${JSON.stringify(live.dropReasons)}, submit lag p99 ${live.submitLagP99.toFixed(1)} ms${result.cpuSteal === undefined ? '' : `, CPU steal ${(100 * result.cpuSteal).toFixed(0)}%`}`,
             );
           }
         }

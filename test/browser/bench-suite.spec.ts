@@ -58,7 +58,7 @@ test('bench --smoke writes consistent figures', async () => {
         expect(figures.effectiveAccuracy, label).toBeLessThanOrEqual(figures.deadlineSatisfaction);
       }
       expect(run.differencePoints.effectiveAccuracy, label).toBeCloseTo(100 * (run.live.effectiveAccuracy - run.simulated.effectiveAccuracy), 6);
-      expect(run.differenceWithoutCostPoints!.deadlineSatisfaction, label).toBeCloseTo(100 * (run.live.deadlineSatisfaction - run.simulatedWithoutCost!.deadlineSatisfaction), 6);
+      expect(run.differenceWithRequestCostPoints!.deadlineSatisfaction, label).toBeCloseTo(100 * (run.live.deadlineSatisfaction - run.simulatedWithRequestCost!.deadlineSatisfaction), 6);
       // Submission happens on the page before the worker receives it; the epoch clocks of two
       // threads may differ by a fraction of a millisecond.
       expect(run.live.transitP50, label).toBeGreaterThan(-1);

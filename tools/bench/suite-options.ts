@@ -112,8 +112,9 @@ Options:
   --probe-requests N    requests of the calibration probe: all submitted at once with long
                         deadlines, served by edf-fastest. The runtime's own cost per request
                         is the one that makes the simulated probe last as long as the live
-                        one, and every prediction charges it. 0 skips the probe and charges
-                        nothing. At most ${MAX_PROBE_REQUESTS}, below the runtime's queue bound.
+                        one; a second prediction of every run charges it. 0 skips the probe
+                        and that prediction. At most ${MAX_PROBE_REQUESTS}, below the runtime's
+                        queue bound.
                         default: ${SUITE_DEFAULTS.probeRequests} (--smoke: ${SMOKE_DEFAULTS.probeRequests})
   --smoke               a few seconds of each scenario, for CI; changes the defaults above
   --out DIR             folder for the results

@@ -68,11 +68,11 @@ export interface SuiteRunRecord {
   /** Live minus simulated, in percentage points. */
   differencePoints: PointDifference;
   /**
-   * The simulator without the runtime's own cost per request (the profile's model times alone),
-   * and live minus that. Absent in results written before the suite measured that cost.
+   * The simulator charging the runtime's own cost per request that the calibration probe fitted
+   * (`planAdmission`), and live minus that. Absent when the probe did not run.
    */
-  simulatedWithoutCost?: SimulatedFigures;
-  differenceWithoutCostPoints?: PointDifference;
+  simulatedWithRequestCost?: SimulatedFigures;
+  differenceWithRequestCostPoints?: PointDifference;
 }
 
 /** The calibration probe on one provider and the runtime's cost per request fitted to it. */
@@ -314,19 +314,19 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
       const own = runs.filter((run) => `${run.scenario}|${run.load ?? ''}` === key);
       const first = own[0]!;
       sections.push(
-        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace, the runtime's profile and the runtime's cost per request; diff = live minus sim in points; no cost = the simulator on the profile alone; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
+        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace and the runtime's profile; diff = live minus sim in points; with cost = the simulator also charging the probe's cost per request; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
           table(
-            ['policy', 'eff. acc.', 'sim', 'diff', 'no cost', 'deadlines met', 'sim', 'diff', 'no cost', 'served acc.', 'p50', 'p99', 'transit p50', 'transit p99', 'req/s', 'swaps', 'dropped', 'mean batch', 'CPU steal'],
+            ['policy', 'eff. acc.', 'sim', 'diff', 'with cost', 'deadlines met', 'sim', 'diff', 'with cost', 'served acc.', 'p50', 'p99', 'transit p50', 'transit p99', 'req/s', 'swaps', 'dropped', 'mean batch', 'CPU steal'],
             own.map((run) => [
               run.policy,
               share(run.live.effectiveAccuracy),
               share(run.simulated.effectiveAccuracy),
               points(run.differencePoints.effectiveAccuracy),
-              share(run.simulatedWithoutCost?.effectiveAccuracy ?? Number.NaN),
+              share(run.simulatedWithRequestCost?.effectiveAccuracy ?? Number.NaN),
               share(run.live.deadlineSatisfaction),
               share(run.simulated.deadlineSatisfaction),
               points(run.differencePoints.deadlineSatisfaction),
-              share(run.simulatedWithoutCost?.deadlineSatisfaction ?? Number.NaN),
+              share(run.simulatedWithRequestCost?.deadlineSatisfaction ?? Number.NaN),
               share(run.live.servedAccuracy),
               ms(run.live.latencyP50),
               ms(run.live.latencyP99),
@@ -355,12 +355,12 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
     }
     const agreed = agreement(runs);
     if (agreed.runs > 0) {
-      const withoutCost = agreement(runs, (run) => run.differenceWithoutCostPoints);
+      const withCost = agreement(runs, (run) => run.differenceWithRequestCostPoints);
       const steal = runs.flatMap((run) => (run.cpuSteal === undefined ? [] : [run.cpuSteal]));
       sections.push(
         `Live against simulated on ${label}: over ${agreed.runs} runs, the largest difference in effective accuracy or deadline satisfaction is ${fixed(agreed.maxPoints, 1)} points and the mean ${fixed(agreed.meanPoints, 1)}; ${agreed.within2} of ${agreed.runs} runs are within 2 points on both.` +
-          (withoutCost.runs > 0
-            ? ` Without the runtime's cost per request: largest ${fixed(withoutCost.maxPoints, 1)} points, mean ${fixed(withoutCost.meanPoints, 1)}, ${withoutCost.within2} of ${withoutCost.runs} within 2 points.`
+          (withCost.runs > 0
+            ? ` Charging the probe's cost per request: largest ${fixed(withCost.maxPoints, 1)} points, mean ${fixed(withCost.meanPoints, 1)}, ${withCost.within2} of ${withCost.runs} within 2 points.`
             : '') +
           (steal.length > 0 ? ` The hypervisor stole ${percent(Math.min(...steal))} to ${percent(Math.max(...steal))} of the CPU time during these runs.` : ''),
       );
@@ -376,7 +376,7 @@ export function runsCsv(report: SuiteReport): string {
     'provider', 'scenario', 'load', 'policy', 'requests', 'completed', 'on_time', 'dropped', 'rejected', 'effective_accuracy', 'sim_effective_accuracy',
     'diff_effective_accuracy_points', 'deadline_satisfaction', 'sim_deadline_satisfaction', 'diff_deadline_points', 'served_accuracy', 'sim_served_accuracy',
     'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms', 'throughput_per_s', 'swaps', 'sim_swaps', 'batches', 'mean_batch_size', 'sim_mean_batch_size',
-    'submit_lag_p99_ms', 'startup_ms', 'sim_no_cost_effective_accuracy', 'sim_no_cost_deadline_satisfaction', 'transit_p50_ms', 'transit_p99_ms',
+    'submit_lag_p99_ms', 'startup_ms', 'sim_with_cost_effective_accuracy', 'sim_with_cost_deadline_satisfaction', 'transit_p50_ms', 'transit_p99_ms',
     'estimation_p50_ms', 'estimation_p99_ms', 'cpu_steal',
   ];
   const rows = report.runs.map((run) =>
@@ -385,8 +385,8 @@ export function runsCsv(report: SuiteReport): string {
       run.live.effectiveAccuracy, run.simulated.effectiveAccuracy, run.differencePoints.effectiveAccuracy, run.live.deadlineSatisfaction,
       run.simulated.deadlineSatisfaction, run.differencePoints.deadlineSatisfaction, run.live.servedAccuracy, run.simulated.servedAccuracy,
       run.live.latencyP50, run.live.latencyP90, run.live.latencyP99, run.live.throughput, run.live.swaps, run.simulated.swaps, run.live.batches,
-      run.live.meanBatchSize, run.simulated.meanBatchSize, run.live.submitLagP99, run.startupMs, run.simulatedWithoutCost?.effectiveAccuracy ?? '',
-      run.simulatedWithoutCost?.deadlineSatisfaction ?? '', run.live.transitP50 ?? '', run.live.transitP99 ?? '', run.live.estimationP50 ?? '',
+      run.live.meanBatchSize, run.simulated.meanBatchSize, run.live.submitLagP99, run.startupMs, run.simulatedWithRequestCost?.effectiveAccuracy ?? '',
+      run.simulatedWithRequestCost?.deadlineSatisfaction ?? '', run.live.transitP50 ?? '', run.live.transitP99 ?? '', run.live.estimationP50 ?? '',
       run.live.estimationP99 ?? '', run.cpuSteal ?? '',
     ].join(','),
   );
@@ -470,15 +470,15 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '- Each live run starts with one untimed request per application, as a warm-up.',
     '- SingleStream submits each request when the previous one has its outcome; it is simulated',
     '  with the live submission times as arrivals.',
-    '- The simulator draws batch times from the runtime\'s start-up profile. The live runtime',
-    '  also spends CPU time of its own on every request: the page\'s `submit()`, the message to',
-    '  the scheduler worker, the checks, the queue and the outcome\'s way back. Before the runs, a',
-    '  calibration probe submits a few hundred requests at once with long deadlines, and the cost',
-    '  per request is the one that makes the simulated probe last as long as the live one. The',
-    '  "sim" columns charge that cost to every request, in one lane shared by all applications',
-    '  before the SneakPeek step; the "no cost" columns leave it out. Where a batch takes a',
-    '  millisecond or less, as on WASM here, a load of 1 means well over a thousand requests per',
-    '  second, and this cost decides whether the runtime keeps up.',
+    '- The simulator draws batch times from the runtime\'s start-up profile; the "sim" columns',
+    '  charge nothing else. The live runtime also spends CPU time of its own: the page\'s',
+    '  `submit()`, the messages between threads, the checks, the decision and the outcome\'s way',
+    '  back. Before the runs, a calibration probe submits a few hundred requests at once with long',
+    '  deadlines; the cost per request that makes the simulated probe last as long as the live one',
+    '  is charged in the "with cost" columns, in one lane shared by all applications before the',
+    '  SneakPeek step. Where a batch takes a millisecond or less, as on WASM here, that work',
+    '  decides whether the runtime keeps up; compare the two predictions with the live figures to',
+    '  see how much of it a per-request lane captures.',
     '- CPU steal is the share of the machine\'s CPU time the hypervisor gave to other guests during',
     '  a run (from `/proc/stat`). The simulator knows nothing of it: each stolen slice delays the',
     '  live runtime\'s threads while requests keep arriving, so live figures fall below the',
