@@ -69,7 +69,19 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const out = resolve(root, options.out);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${options.out} is a file. Give a folder for the results.`);
+  if (options.render !== undefined) {
+    const report = readSuiteReport(resolve(root, options.render), '--render', options.render);
+    const missing = (['options', 'environment', 'machine', 'starts', 'overhead'] as const).filter((field) => report[field] === undefined);
+    if (missing.length > 0) {
+      throw new UsageError(`--render ${options.render} has no ${missing.join(', ')}. Give a complete results.json that npm run bench wrote.`);
+    }
+    writeResults(report, options, out);
+    return;
+  }
   const applications = loadSuiteApplications(root, options.apps);
+  if (options.probeRequests > 0 && options.probeRequests < applications.length) {
+    throw new UsageError(`--probe-requests is ${options.probeRequests}, fewer than the ${applications.length} applications served. Give at least ${applications.length}, or 0 to skip the probe.`);
+  }
   // Read before anything runs, so a wrong --keep fails at once rather than after the whole suite.
   const kept = options.keep === undefined ? undefined : keptRecords(resolve(root, options.keep), options);
 
@@ -197,7 +209,7 @@ async function main(argv: readonly string[]): Promise<void> {
       overhead: [...(kept?.overhead ?? []), ...overhead],
       runs: [...(kept?.runs ?? []), ...runs],
       requestCosts: [...(kept?.requestCosts ?? []), ...requestCosts],
-      ...(kept === undefined ? {} : { keptFrom: kept.source }),
+      ...(kept === undefined || kept.runs.length + kept.starts.length + kept.overhead.length === 0 ? {} : { keptFrom: kept.source }),
     };
     writeResults(report, options, out);
   } finally {
@@ -208,16 +220,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
 /** Reads an earlier run's figures for the providers this run does not measure. */
 function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'starts' | 'overhead' | 'runs' | 'requestCosts'> & { providers: BenchProvider[]; source: string } {
-  if (!existsSync(file)) throw new UsageError(`--keep ${options.keep} does not exist. Give the results.json of an earlier npm run bench.`);
-  let earlier: Partial<SuiteReport>;
-  try {
-    earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
-  } catch (error) {
-    throw new UsageError(`--keep ${options.keep} could not be read as JSON (${error instanceof Error ? error.message : String(error)}). Give the results.json of an earlier npm run bench.`);
-  }
-  if (earlier?.benchmark !== 'suite' || !Array.isArray(earlier.runs)) {
-    throw new UsageError(`--keep ${options.keep} is not the results.json of npm run bench. Give the results.json that npm run bench wrote to its --out folder.`);
-  }
+  const earlier = readSuiteReport(file, '--keep', options.keep!);
   const other = (provider: string): boolean => !options.providers.includes(provider as BenchProvider);
   const providers = [...(earlier.options?.providers ?? []).filter(other), ...options.providers];
   return {
@@ -226,8 +229,23 @@ function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'st
     runs: earlier.runs.filter((record) => other(record.provider)),
     requestCosts: (earlier.requestCosts ?? []).filter((record) => other(record.provider)),
     providers,
-    source: `${earlier.command ?? 'npm run bench'} (${earlier.startedAt ?? 'unknown time'}, commit ${earlier.machine?.commit.slice(0, 7) ?? 'unknown'})`,
+    source: `${earlier.command ?? 'npm run bench'} (${earlier.startedAt ?? 'unknown time'}, commit ${earlier.machine?.commit?.slice(0, 7) ?? 'unknown'})`,
   };
+}
+
+/** Reads the results.json of an earlier run for `option`, or throws a usage error that says what is wrong with it. */
+function readSuiteReport(file: string, option: string, given: string): SuiteReport {
+  if (!existsSync(file)) throw new UsageError(`${option} ${given} does not exist. Give the results.json of an earlier npm run bench.`);
+  let earlier: Partial<SuiteReport>;
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
+  } catch (error) {
+    throw new UsageError(`${option} ${given} could not be read as JSON (${error instanceof Error ? error.message : String(error)}). Give the results.json of an earlier npm run bench.`);
+  }
+  if (earlier?.benchmark !== 'suite' || !Array.isArray(earlier.runs)) {
+    throw new UsageError(`${option} ${given} is not the results.json of npm run bench. Give the results.json that npm run bench wrote to its --out folder.`);
+  }
+  return earlier as SuiteReport;
 }
 
 /** Opens the benchmark page with `?first-answer` and returns what it measured. */

@@ -1,6 +1,6 @@
 // Bad input that the commands check in their main functions, run as a user would run them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,40 @@ describe('command errors', () => {
 
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('npm run bench: --probe-requests is "5000". Give a whole number of requests from 0 to 1800 (default 600).');
+  });
+
+  it('bench rejects a probe smaller than the applications', () => {
+    const result = run('tools/bench.ts', ['--probe-requests', '2']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('npm run bench: --probe-requests is 2, fewer than the 3 applications served. Give at least 3, or 0 to skip the probe.');
+  });
+
+  it('bench refuses to render an incomplete results file', () => {
+    const file = join(folder, 'empty-suite.json');
+    writeFileSync(file, JSON.stringify({ benchmark: 'suite', runs: [], machine: {} }));
+    const result = run('tools/bench.ts', ['--render', file, '--out', join(folder, 'rendered-empty'), '--docs', 'none']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run bench: --render ${file} has no options, environment, starts, overhead.`);
+  });
+
+  it('bench --render rewrites the committed report from its results', () => {
+    const docs = join(folder, 'rendered.md');
+    const result = run('tools/bench.ts', ['--render', 'docs/benchmarks/results.json', '--out', join(folder, 'rendered'), '--docs', docs]);
+
+    expect(result.status, result.stderr).toBe(0);
+    const committed = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8');
+    const rendered = readFileSync(docs, 'utf8');
+    // Same figures: every table row of the committed report is in the rendered one.
+    for (const row of committed.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| policy'))) expect(rendered).toContain(row);
+  });
+
+  it('bench rejects a missing --render file', () => {
+    const result = run('tools/bench.ts', ['--render', join(folder, 'nothing.json')]);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`npm run bench: --render ${join(folder, 'nothing.json')} does not exist.`);
   });
 
   it('evaluate rejects zero jobs', () => {

@@ -7,7 +7,7 @@ import { UsageError } from '../sim/options.js';
 
 export function nonEmpty(option: string, text: string | undefined, fallback: string): string {
   if (text === undefined) return fallback;
-  if (text.trim() === '') throw new UsageError(`${option} is empty. Give a folder path (default ${fallback}).`);
+  if (text.trim() === '') throw new UsageError(`${option} is empty. Give a path (default ${fallback}).`);
   return text;
 }
 

@@ -116,6 +116,8 @@ Options:
                         and that prediction. At most ${MAX_PROBE_REQUESTS}, below the runtime's
                         queue bound.
                         default: ${SUITE_DEFAULTS.probeRequests} (--smoke: ${SMOKE_DEFAULTS.probeRequests})
+  --render FILE         write the report and charts again from a results.json of an earlier
+                        run, without running anything; --out and --docs say where
   --smoke               a few seconds of each scenario, for CI; changes the defaults above
   --out DIR             folder for the results
                         default: ${SUITE_DEFAULTS.out} (--smoke: ${SMOKE_DEFAULTS.out})
@@ -123,8 +125,8 @@ Options:
                         measured now are kept in the output, so one provider can be measured
                         again alone
                         default: none
-  --docs FILE           Markdown report to write, with its SVG charts in a folder beside it
-                        named after it; "none" writes none
+  --docs FILE           Markdown report to write, with its SVG charts in a folder named
+                        benchmarks beside it; "none" writes none
                         default: ${SUITE_DEFAULTS.docs} (--smoke: none)
   --port N              port of the preview server on 127.0.0.1
                         default: ${SUITE_DEFAULTS.port}
@@ -153,6 +155,7 @@ export interface SuiteOptions {
   out: string;
   docs: string | undefined;
   keep: string | undefined;
+  render: string | undefined;
   port: number;
   buildDir: string;
   skipBuild: boolean;
@@ -184,6 +187,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
         out: { type: 'string' },
         docs: { type: 'string' },
         keep: { type: 'string' },
+        render: { type: 'string' },
         port: { type: 'string' },
         'build-dir': { type: 'string' },
         'skip-build': { type: 'boolean', default: false },
@@ -235,6 +239,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions | undef
     out: nonEmpty('--out', values.out, defaults.out),
     docs: docs === 'none' ? undefined : docs,
     keep: values.keep === undefined ? undefined : nonEmpty('--keep', values.keep, 'none'),
+    render: values.render === undefined ? undefined : nonEmpty('--render', values.render, 'none'),
     port: singleNumber('--port', values.port, defaults.port, (value) => Number.isInteger(value) && value >= 1 && value <= 65535, 'a port number from 1 to 65535'),
     buildDir: nonEmpty('--build-dir', values['build-dir'], defaults.buildDir),
     skipBuild: values['skip-build'] === true,

@@ -314,7 +314,7 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
       const own = runs.filter((run) => `${run.scenario}|${run.load ?? ''}` === key);
       const first = own[0]!;
       sections.push(
-        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace and the runtime's profile; diff = live minus sim in points; with cost = the simulator also charging the probe's cost per request; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
+        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace and the runtime's profile; diff = live minus sim in points; with cost = the simulator also charging the probe's cost per request, - without a probe; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
           table(
             ['policy', 'eff. acc.', 'sim', 'diff', 'with cost', 'deadlines met', 'sim', 'diff', 'with cost', 'served acc.', 'p50', 'p99', 'transit p50', 'transit p99', 'req/s', 'swaps', 'dropped', 'mean batch', 'CPU steal'],
             own.map((run) => [
@@ -377,7 +377,7 @@ export function runsCsv(report: SuiteReport): string {
     'diff_effective_accuracy_points', 'deadline_satisfaction', 'sim_deadline_satisfaction', 'diff_deadline_points', 'served_accuracy', 'sim_served_accuracy',
     'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms', 'throughput_per_s', 'swaps', 'sim_swaps', 'batches', 'mean_batch_size', 'sim_mean_batch_size',
     'submit_lag_p99_ms', 'startup_ms', 'sim_with_cost_effective_accuracy', 'sim_with_cost_deadline_satisfaction', 'transit_p50_ms', 'transit_p99_ms',
-    'estimation_p50_ms', 'estimation_p99_ms', 'cpu_steal',
+    'estimation_p50_ms', 'estimation_p99_ms', 'cpu_steal_share',
   ];
   const rows = report.runs.map((run) =>
     [
@@ -473,17 +473,25 @@ export function suiteMarkdown(report: SuiteReport, chartFolder: string | undefin
     '- The simulator draws batch times from the runtime\'s start-up profile; the "sim" columns',
     '  charge nothing else. The live runtime also spends CPU time of its own: the page\'s',
     '  `submit()`, the messages between threads, the checks, the decision and the outcome\'s way',
-    '  back. Before the runs, a calibration probe submits a few hundred requests at once with long',
-    '  deadlines; the cost per request that makes the simulated probe last as long as the live one',
-    '  is charged in the "with cost" columns, in one lane shared by all applications before the',
-    '  SneakPeek step. Where a batch takes a millisecond or less, as on WASM here, that work',
-    '  decides whether the runtime keeps up; compare the two predictions with the live figures to',
-    '  see how much of it a per-request lane captures.',
+    '  back. Where a batch takes a millisecond or less, that work decides whether the runtime keeps',
+    '  up, and the live figures fall below the simulated ones.',
+    ...(report.requestCosts !== undefined && report.requestCosts.length > 0
+      ? [
+          `- Before the runs, a calibration probe submitted ${report.options.probeRequests} requests at once with long deadlines.`,
+          '  The "with cost" columns charge the cost per request that makes the simulated probe last',
+          '  as long as the live one, in one serial lane before the SneakPeek step. Because the probe\'s',
+          '  requests all arrive at once, that cost is about the live probe\'s length divided by its',
+          '  requests, and it includes work that live comes once per batch. Charged per request, it',
+          '  makes the simulation collapse at loads the device still serves, to the same figure for',
+          '  every policy: read these columns as a bound, not as a prediction that ranks policies.',
+        ]
+      : ['- No calibration probe ran (`--probe-requests 0`), so there is no "with cost" prediction.']),
     '- CPU steal is the share of the machine\'s CPU time the hypervisor gave to other guests during',
-    '  a run (from `/proc/stat`). The simulator knows nothing of it: each stolen slice delays the',
-    '  live runtime\'s threads while requests keep arriving, so live figures fall below the',
-    '  simulated ones as steal rises, and the same command gives different live figures on a busy',
-    '  host.',
+    '  a run (from `/proc/stat`). Other work inside the machine, which steal does not show, slows',
+    '  the live runtime too; the load average at the start is in the setup above. The simulator',
+    '  knows nothing of either, and the same command can give live figures tens of points apart',
+    '  on a busy machine. The page\'s own lag in submitting requests against the plan is in',
+    '  runs.csv (`submit_lag_p99_ms`).',
     '',
   ];
   if (chartFolder !== undefined) {
