@@ -233,17 +233,17 @@ function keptRecords(file: string, options: SuiteOptions): Pick<SuiteReport, 'st
   };
 }
 
-/** Reads the results.json of an earlier run for `option`, or throws a usage error that says what is wrong with it. */
-function readSuiteReport(file: string, option: string, given: string): SuiteReport {
-  if (!existsSync(file)) throw new UsageError(`${option} ${given} does not exist. Give the results.json of an earlier npm run bench.`);
+/** Reads the results.json of an earlier run for `option`, or throws a usage error that names what is wrong with it. */
+function readSuiteReport(file: string, option: string, path: string): SuiteReport {
+  if (!existsSync(file)) throw new UsageError(`${option} ${path} does not exist. Give the results.json of an earlier npm run bench.`);
   let earlier: Partial<SuiteReport>;
   try {
     earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<SuiteReport>;
   } catch (error) {
-    throw new UsageError(`${option} ${given} could not be read as JSON (${error instanceof Error ? error.message : String(error)}). Give the results.json of an earlier npm run bench.`);
+    throw new UsageError(`${option} ${path} could not be read as JSON (${error instanceof Error ? error.message : String(error)}). Give the results.json of an earlier npm run bench.`);
   }
   if (earlier?.benchmark !== 'suite' || !Array.isArray(earlier.runs)) {
-    throw new UsageError(`${option} ${given} is not the results.json of npm run bench. Give the results.json that npm run bench wrote to its --out folder.`);
+    throw new UsageError(`${option} ${path} is not the results.json of npm run bench. Give the results.json that npm run bench wrote to its --out folder.`);
   }
   return earlier as SuiteReport;
 }

@@ -103,13 +103,13 @@ describe('planSneakPeekLane', () => {
 });
 
 describe('planAdmission', () => {
-  it('admits each request after the ones before it have cost their share', () => {
-    // 0.5 ms per request: 0 leaves at 0.5; the two at 0.2 queue behind it (1 and 1.5); the one at
-    // 5 finds the lane free (5.5).
+  it('queues requests behind earlier ones', () => {
+    // At 0.5 ms per request, the arrival at 0 leaves at 0.5 and the two at 0.2 queue behind it, so
+    // they leave at 1 and 1.5. The lane is free again when the arrival at 5 comes, so it leaves at 5.5.
     expect(planAdmission([0, 0.2, 0.2, 5], 0.5)).toEqual([0.5, 1, 1.5, 5.5]);
   });
 
-  it('admits every request at its arrival when the cost is 0', () => {
+  it('admits at arrival without cost', () => {
     expect(planAdmission([0, 0, 3], 0)).toEqual([0, 0, 3]);
   });
 

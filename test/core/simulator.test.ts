@@ -91,10 +91,9 @@ describe('simulate on a constant-latency profile', () => {
     expect(result.batches[0]?.runSize).toBe(4);
   });
 
-  it('charges the runtime cost per request before the SneakPeek lane', () => {
-    // 2 ms per request: toy-0 is admitted at 2, toy-1 and toy-2 (both at 1) at 4 and 6, toy-3 at 8.
-    // toy-0 runs its lane alone (ready 2.5); toy-1 starts at 4 (ready 4.5), toy-2 waits for it and
-    // starts at 6 (ready 6.5); toy-3 at 8.5.
+  it('charges request cost before SneakPeek', () => {
+    // At 2 ms per request, toy-0 is admitted at 2, toy-1 and toy-2 (both at 1) at 4 and 6, and toy-3
+    // at 8. Each then runs its 0.5 ms SneakPeek step alone, so they are ready at 2.5, 4.5, 6.5 and 8.5.
     const { application, costs } = toyApplication(constantProfile());
     const trace = buildTrace({
       applications: [application],
@@ -110,7 +109,7 @@ describe('simulate on a constant-latency profile', () => {
     expect(trace.map((request) => request.deadline)).toEqual([100, 101, 101, 7]);
   });
 
-  it('shares the admission lane between applications', () => {
+  it('shares admission across applications', () => {
     // 1 ms per request. At 0: a-0, a-1 and b-0, admitted in application then position order at
     // 1, 2 and 3; each then takes its lane's 0.5 ms.
     const profile = constantProfile(['a', 'b']);

@@ -51,13 +51,13 @@ describe('fitRequestCost', () => {
     expect(probe.every((arrival) => arrival.arrival === 0 && arrival.relativeDeadlineMs === PROBE_DEADLINE_MS)).toBe(true);
   });
 
-  it('charges nothing when the simulated probe already lasts as long as the live one', () => {
+  it('fits no cost to a short probe', () => {
     const fit = fitRequestCost([application], costs, probe, finishedBy(1), options);
     expect(fit.requestCostMs).toBe(0);
     expect(fit.simulatedMs).toBe(fit.simulatedWithoutCostMs);
   });
 
-  it('finds the cost per request that makes the simulated probe as long as the live one', () => {
+  it('fits the probe length', () => {
     const fit = fitRequestCost([application], costs, probe, finishedBy(600), options);
     expect(fit.simulatedWithoutCostMs).toBeLessThan(600);
     expect(fit.requestCostMs).toBeGreaterThan(0);
@@ -67,7 +67,7 @@ describe('fitRequestCost', () => {
     expect(fit.simulatedMs).toBeLessThan(600 + 1);
   });
 
-  it('refuses a probe that lost requests', () => {
+  it('rejects a probe that lost requests', () => {
     const rows = finishedBy(600);
     rows[3] = { ...rows[3]!, status: 'dropped' };
     expect(() => fitRequestCost([application], costs, probe, rows, options)).toThrow('completed 29 of 30 requests');

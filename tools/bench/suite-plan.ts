@@ -199,7 +199,10 @@ function simulateRun(
   };
 }
 
-/** How long before the trace the simulated warm-up arrives; live, the trace starts once it is answered. */
+/**
+ * Time between the simulated warm-up and the trace. Live, the trace starts once the warm-up completes.
+ * NOTE: the lead is fixed, so a warm-up slower than 1 s overlaps the simulated trace.
+ */
 export const WARMUP_LEAD_MS = 1000;
 
 /**
@@ -230,9 +233,9 @@ export const PROBE_POLICY: PolicyName = PolicyName.EdfFastest;
 export const PROBE_DEADLINE_MS = 120_000;
 
 /**
- * Plans the calibration probe: `requests` requests spread over the applications, all arriving at
- * once with a deadline no run reaches. Served by `PROBE_POLICY`, the probe lasts as long as the
- * runtime needs to take in, run and answer that many requests as fast as it can.
+ * Plans the calibration probe: `probeRequests` requests spread over the applications, all arriving
+ * at once with a deadline no run reaches. Served by `PROBE_POLICY`, the probe lasts as long as the
+ * runtime needs to accept, run and complete that many requests.
  */
 export function planProbe(options: Pick<SuiteOptions, 'probeRequests' | 'seed'>, applications: readonly SimApplication[]): PlannedArrival[] {
   const perApplication = Math.ceil(options.probeRequests / applications.length);

@@ -267,9 +267,16 @@ function scenarioTitle(scenario: SuiteScenario, load: number | undefined): strin
   return load === undefined ? names[scenario] : `${names[scenario]}, load ${load}`;
 }
 
+/** Legend of the per-run tables. */
+const RUN_COLUMNS = [
+  'Columns of the run tables: latency is in ms from submission to outcome. "sim" is the simulator on the same trace and the',
+  'runtime\'s profile, and "diff" is live minus sim in points. "with cost" also charges the probe\'s cost per request ("-"',
+  'without a probe). "transit" runs from submission to the scheduler worker\'s receipt, in ms.',
+].join('\n');
+
 /** Formats the report's tables as plain text for the terminal or as Markdown. */
 export function formatSuite(report: SuiteReport, style: TableStyle): string {
-  const sections: string[] = [];
+  const sections: string[] = [RUN_COLUMNS];
   for (const provider of report.options.providers) {
     const label = providerLabel(provider, report.environment);
     const start = report.starts.find((record) => record.provider === provider);
@@ -300,7 +307,7 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
     const probe = (report.requestCosts ?? []).find((record) => record.provider === provider);
     if (probe !== undefined) {
       sections.push(
-        `Calibration probe on ${label}: ${probe.requests} requests submitted at once with long deadlines, served by the fastest variants; the runtime's own cost per request is the one that makes the simulated probe last as long as the live one:\n\n` +
+        `Calibration probe on ${label}: ${probe.requests} requests submitted at once with long deadlines, served by the fastest variants. The fitted cost per request makes the simulated probe last as long as the live one:\n\n` +
           table(
             ['requests', 'live, ms', 'simulated without cost, ms', 'simulated with cost, ms', 'cost per request, ms', 'CPU steal'],
             [[String(probe.requests), ms(probe.liveMs), ms(probe.simulatedWithoutCostMs), ms(probe.simulatedMs), fixed(probe.requestCostMs, 3), percent(probe.cpuSteal)]],
@@ -314,7 +321,7 @@ export function formatSuite(report: SuiteReport, style: TableStyle): string {
       const own = runs.filter((run) => `${run.scenario}|${run.load ?? ''}` === key);
       const first = own[0]!;
       sections.push(
-        `${scenarioTitle(first.scenario, first.load)} on ${label} (${first.live.requests} requests; latency in ms from submission to outcome; sim = the simulator on the same trace and the runtime's profile; diff = live minus sim in points; with cost = the simulator also charging the probe's cost per request, - without a probe; transit = submission to the scheduler worker's receipt, in ms):\n\n` +
+        `${scenarioTitle(first.scenario, first.load)} on ${label}, ${first.live.requests} requests:\n\n` +
           table(
             ['policy', 'eff. acc.', 'sim', 'diff', 'with cost', 'deadlines met', 'sim', 'diff', 'with cost', 'served acc.', 'p50', 'p99', 'transit p50', 'transit p99', 'req/s', 'swaps', 'dropped', 'mean batch', 'CPU steal'],
             own.map((run) => [

@@ -24,7 +24,7 @@ export function planAdmission(arrivals: readonly number[], requestCostMs: number
     if (index > 0 && arrival < (arrivals[index - 1] as number)) {
       throw new RangeError(`Arrival ${index} at ${arrival} ms comes before the previous one. Sort arrivals ascending.`);
     }
-    laneFree = requestCostMs === 0 ? arrival : Math.max(laneFree, arrival) + requestCostMs;
+    laneFree = Math.max(laneFree, arrival) + requestCostMs;
     admitted[index] = laneFree;
   }
   return admitted;
