@@ -92,6 +92,13 @@ describe('command errors', () => {
     expect(result.stderr).toContain(`npm run bench: --render ${join(folder, 'nothing.json')} does not exist.`);
   });
 
+  it('bench rejects an empty --keep path', () => {
+    const result = run('tools/bench.ts', ['--keep', '']);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('npm run bench: --keep is empty. Give a path (default none).');
+  });
+
   it('evaluate rejects zero jobs', () => {
     const result = run('tools/evaluate.ts', ['--jobs', '0']);
 
